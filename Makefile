@@ -1,0 +1,216 @@
+# ingot: the one entry point.  `make help` lists every target.
+#
+# Buildroot's conventions: the configuration lives in $(O)/.config (Kconfig,
+# through Debian's kconfig-frontends), downloads in dl/, everything else that
+# is built under $(O) (default output/), every step leaves a stamp.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+TOPDIR := $(CURDIR)
+O ?= output
+override O := $(abspath $(O))
+DL_DIR ?= $(TOPDIR)/dl
+override DL_DIR := $(abspath $(DL_DIR))
+CONFIG := $(O)/.config
+BUILD := $(O)/build
+IMAGES := $(O)/images
+TARGET := $(O)/target
+HOST := $(O)/host
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Reproducible output: every timestamp that ends up in an image comes from
+# here.  Default: the time of the last commit, so two builds of one checkout
+# agree; 0 outside git.
+SOURCE_DATE_EPOCH ?= $(shell git -C $(TOPDIR) log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+export LC_ALL := C
+export TZ := UTC
+
+qstrip = $(strip $(subst ",,$(1)))
+msg = @printf '>>> %s\n' "$(1)"
+die = { echo "ingot: error: $(1)" >&2; exit 1; }
+
+KCONFIG_ENV := CONFIG_= KCONFIG_CONFIG=$(CONFIG) \
+	KCONFIG_AUTOCONFIG=$(BUILD)/kconfig/auto.conf \
+	KCONFIG_AUTOHEADER=$(BUILD)/kconfig/autoconf.h \
+	KCONFIG_TRISTATE=$(BUILD)/kconfig/tristate.conf
+kconfig = mkdir -p $(BUILD)/kconfig && cd $(TOPDIR) && $(KCONFIG_ENV)
+KCONFIG_FILES := $(TOPDIR)/Config.in
+
+# Targets that work without a configuration.
+NOCONFIG_TARGETS := help menuconfig nconfig savedefconfig olddefconfig list-defconfigs \
+	clean distclean check check-build check-style check-unit %_defconfig
+NEED_CONFIG := $(if $(filter-out $(NOCONFIG_TARGETS),$(or $(MAKECMDGOALS),all)),1)
+
+# --- host check -------------------------------------------------------------
+# Every build starts by checking the host packages (a few file tests), so a
+# missing one stops it with one line instead of a failure deep in a recipe.
+ifeq ($(NEED_CONFIG),1)
+HOST_MISSING := $(shell $(TOPDIR)/install-deps.sh --check >/dev/null 2>&1 || \
+	$(TOPDIR)/install-deps.sh --check 2>&1 | sed -n 's/^missing host packages: //p')
+ifneq ($(HOST_MISSING),)
+$(error missing host packages: $(HOST_MISSING); run: sudo ./install-deps.sh)
+endif
+endif
+
+# The environment or the command line overrides the configured mirror.
+INGOT_DEBIAN_MIRROR_ENV := $(INGOT_DEBIAN_MIRROR)
+
+ifeq ($(NEED_CONFIG),1)
+ifeq ($(wildcard $(CONFIG)),)
+$(info ingot: no configuration in $(O); using configs/ingot_defconfig)
+$(shell mkdir -p $(BUILD)/kconfig && cd $(TOPDIR) && $(KCONFIG_ENV) \
+	kconfig-conf --defconfig=configs/ingot_defconfig Config.in >/dev/null)
+endif
+include $(CONFIG)
+endif
+
+JLEVEL := $(if $(filter-out 0,$(INGOT_JLEVEL)),$(INGOT_JLEVEL),$(shell nproc))
+SUITE := $(call qstrip,$(INGOT_DEBIAN_SUITE))
+ARCH_DEB := amd64
+override export INGOT_DEBIAN_MIRROR := $(or $(INGOT_DEBIAN_MIRROR_ENV),$(call qstrip,$(INGOT_DEBIAN_MIRROR)))
+
+# write-if-changed FILE, TEXT: touch FILE only when TEXT differs, so that what
+# depends on a configuration value rebuilds only when that value changes.
+define write-if-changed
+mkdir -p $(dir $(1)); printf '%s\n' $(2) >$(1).tmp; \
+	if cmp -s $(1).tmp $(1); then rm -f $(1).tmp; else mv $(1).tmp $(1); fi
+endef
+
+.PHONY: FORCE
+FORCE:
+
+HOSTCC ?= gcc
+TARGET_CC ?= musl-gcc
+
+# apt-fetch PACKAGE: the rule body that puts a Debian binary package into dl/.
+apt-fetch = $(TOPDIR)/support/scripts/apt-fetch.sh $(DL_DIR) $(SUITE) $(ARCH_DEB) $(1)
+dl-info = $(DL_DIR)/$(1)/$(1).info
+
+# deb-package PACKAGE: declare a Debian binary package as a component: the
+# rule that fetches it into dl/ and its place in the manifest.
+define deb-package
+COMPONENTS += $(1)
+$(call dl-info,$(1)):
+	$$(call msg,fetching $(1) from Debian $$(SUITE))
+	$$(Q)$$(call apt-fetch,$(1))
+endef
+
+# deb-verify PACKAGE: check the cached .deb against the sha256 recorded when
+# apt fetched it; a corrupt cache says so instead of building garbage.
+define deb-verify
+. $(call dl-info,$(1)); \
+	echo "$$SHA256  $(DL_DIR)/$(1)/$$FILE" | sha256sum -c --quiet - || \
+	$(call die,$(DL_DIR)/$(1)/$$FILE does not match its recorded sha256; delete $(DL_DIR)/$(1) and run make again)
+endef
+
+COMPONENTS :=
+ifeq ($(NEED_CONFIG),1)
+include $(TOPDIR)/linux/linux.mk
+include $(TOPDIR)/package/busybox/busybox.mk
+include $(TOPDIR)/src/src.mk
+include $(TOPDIR)/fs/cpio/cpio.mk
+include $(TOPDIR)/fs/iso/iso.mk
+endif
+include $(TOPDIR)/tests/tests.mk
+
+# --- top-level targets ------------------------------------------------------
+IMAGE_FILES := $(IMAGES)/bzImage $(IMAGES)/rootfs.cpio.xz $(if $(INGOT_ISO),$(IMAGES)/rootfs.iso9660)
+
+.PHONY: all source
+all: $(IMAGES)/sha256sums $(IMAGES)/manifest.tsv
+	@echo "ingot: images in $(IMAGES)"
+
+source: $(foreach p,$(COMPONENTS),$(call dl-info,$(p)))
+
+$(IMAGES)/sha256sums: $(IMAGE_FILES)
+	$(Q)cd $(IMAGES) && sha256sum $(notdir $^) >$(@F).tmp && mv $(@F).tmp $(@F)
+
+# The manifest: every third-party component in the images, as apt fetched it.
+$(IMAGES)/manifest.tsv: $(foreach p,$(COMPONENTS),$(call dl-info,$(p))) $(CONFIG)
+	$(Q)mkdir -p $(@D); { printf 'name\tversion\tsuite\tsha256\tlicense\tfile\n'; \
+	$(foreach p,$(COMPONENTS),. $(call dl-info,$(p)); \
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$$NAME" "$$VERSION" "$$SUITE" "$$SHA256" \
+		"$($(p)_LICENSE)" "$$FILE";) } >$@.tmp && mv $@.tmp $@
+
+# --- configuration ----------------------------------------------------------
+.PHONY: menuconfig nconfig olddefconfig savedefconfig list-defconfigs
+menuconfig nconfig: $(if $(wildcard $(CONFIG)),,$(O)/.config-default)
+	$(Q)$(kconfig) kconfig-$(subst config,,$@)conf Config.in
+
+$(O)/.config-default:
+	$(Q)$(kconfig) kconfig-conf --defconfig=configs/ingot_defconfig Config.in >/dev/null
+
+olddefconfig:
+	$(Q)$(kconfig) kconfig-conf --olddefconfig Config.in
+
+DEFCONFIG ?= $(TOPDIR)/configs/ingot_defconfig
+savedefconfig:
+	$(Q)test -f $(CONFIG) || $(call die,no configuration in $(O); run make <name>_defconfig first)
+	$(Q)$(kconfig) kconfig-conf --savedefconfig=$(DEFCONFIG) Config.in
+	@echo "ingot: saved $(DEFCONFIG)"
+
+# An unknown name stops make before anything is written.
+$(foreach d,$(filter %_defconfig,$(MAKECMDGOALS)),$(if $(wildcard $(TOPDIR)/configs/$(d)),,\
+	$(error no defconfig '$(d)' in configs/; see 'make list-defconfigs')))
+
+%_defconfig:
+	$(Q)$(kconfig) kconfig-conf --defconfig=configs/$@ Config.in >/dev/null
+	@echo "ingot: configured $(O) from configs/$@"
+
+list-defconfigs:
+	@cd $(TOPDIR)/configs && ls *_defconfig
+
+# --- cleaning ---------------------------------------------------------------
+.PHONY: clean distclean
+clean:
+	rm -rf $(BUILD) $(TARGET) $(HOST) $(IMAGES)
+
+distclean:
+	rm -rf $(O) $(DL_DIR)
+
+# --- help -------------------------------------------------------------------
+.PHONY: help
+help:
+	@echo 'ingot: a tiny deploy ramdisk for OpenStack Ironic'
+	@echo
+	@echo 'Build:'
+	@echo '  all (default)          kernel, initramfs, ISO, sha256sums and manifest in $$(O)/images'
+	@echo '  source                 download every source into dl/ (then no network is needed)'
+	@echo '  linux                  the kernel only (bzImage)'
+	@echo '  linux-rebuild          rebuild the kernel after editing its tree'
+	@echo '  rootfs                 the initramfs only (rootfs.cpio.xz)'
+	@echo '  iso                    the hybrid BIOS/UEFI ISO only (rootfs.iso9660)'
+	@echo
+	@echo 'Configuration:'
+	@echo '  menuconfig / nconfig   edit $$(O)/.config'
+	@echo '  <name>_defconfig       start from configs/<name>_defconfig'
+	@echo '  list-defconfigs        the defconfigs in configs/'
+	@echo '  olddefconfig           update $$(O)/.config after Config.in changed'
+	@echo '  savedefconfig          write the minimal config to DEFCONFIG (configs/ingot_defconfig)'
+	@echo '  linux-menuconfig       edit the kernel config; changes are kept as a fragment'
+	@echo '  linux-savedefconfig    write the kernel minimal config to $$(O)/linux-defconfig'
+	@echo
+	@echo 'Run and test:'
+	@echo '  run                    boot the images in QEMU (RUN_MODE=kernel|cd-bios|disk-bios|cd-uefi|disk-uefi)'
+	@echo '  check                  the whole test suite (what CI runs)'
+	@echo '  check-unit             unit tests only (host compiler, ASan/UBSan)'
+	@echo '  check-boot             QEMU boot tests of $$(O)'
+	@echo '  check-build            rootless, reproducible, no-op and bad-input build tests'
+	@echo '  check-style            clang-format on the C sources'
+	@echo
+	@echo 'Cleaning:'
+	@echo '  clean                  delete everything built in $$(O), keep the configuration and dl/'
+	@echo '  distclean              delete $$(O) and dl/'
+	@echo
+	@echo 'Variables: O=dir (output directory, default output/), V=1 (verbose),'
+	@echo '  DL_DIR=dir (download cache, default dl/), INGOT_DEBIAN_MIRROR=url (mirror override)'

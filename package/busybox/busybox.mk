@@ -1,0 +1,13 @@
+# busybox: Debian's statically linked busybox: the shell, udhcpc, ip, modprobe.
+
+BUSYBOX_PKG := $(call qstrip,$(INGOT_BUSYBOX_PACKAGE))
+BUSYBOX_DIR := $(BUILD)/busybox
+$(BUSYBOX_PKG)_LICENSE := GPL-2.0-only
+$(eval $(call deb-package,$(BUSYBOX_PKG)))
+
+$(BUSYBOX_DIR)/.stamp_extracted: $(call dl-info,$(BUSYBOX_PKG))
+	$(Q)$(call deb-verify,$(BUSYBOX_PKG))
+	$(Q)rm -rf $(BUSYBOX_DIR) && mkdir -p $(BUSYBOX_DIR)
+	$(Q). $(call dl-info,$(BUSYBOX_PKG)); dpkg-deb -x $(DL_DIR)/$(BUSYBOX_PKG)/$$FILE $(BUSYBOX_DIR)
+	$(Q)test -x $(BUSYBOX_DIR)/bin/busybox || $(call die,$(BUSYBOX_PKG) has no bin/busybox)
+	$(Q)touch $@
