@@ -1,0 +1,44 @@
+# cpio: the root filesystem tree and the initramfs made from it, without root.
+#
+# $(TARGET) is assembled afresh whenever one of its inputs changes; owners,
+# modes and device nodes come from fs/cpio/device_table, timestamps from
+# SOURCE_DATE_EPOCH, entries are sorted: two builds give the same bytes.
+
+AGENT_COMMAND := $(if $(INGOT_AGENT_CUSTOM),$(call qstrip,$(INGOT_AGENT_COMMAND)))
+ROOTFS_OVERLAYS := $(call qstrip,$(INGOT_ROOTFS_OVERLAY))
+ROOTFS_SKELETON := $(shell find $(TOPDIR)/fs/rootfs $(ROOTFS_OVERLAYS) 2>/dev/null)
+
+# The init's build-time defaults; the kernel command line overrides them.
+$(BUILD)/init.conf: FORCE
+	$(Q)$(call write-if-changed,$@,'# written by the ingot build from $(CONFIG)' \
+		'AGENT="$(AGENT_COMMAND)"' 'DHCP_TIMEOUT=$(INGOT_DHCP_TIMEOUT)')
+
+$(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(BUILD)/init.conf \
+		$(LINUX_DIR)/.stamp_built $(ROOTFS_SKELETON) $(TOPDIR)/fs/cpio/cpio.mk
+	$(call msg,assembling the root filesystem)
+	$(Q)rm -rf $(TARGET) && mkdir -p $(TARGET)/bin $(TARGET)/sbin $(TARGET)/usr/bin \
+		$(TARGET)/usr/sbin $(TARGET)/etc/ingot
+	$(Q)cp -R $(TOPDIR)/fs/rootfs/. $(TARGET)/
+	$(Q)cp $(BUSYBOX_BIN) $(TARGET)/bin/busybox
+	$(Q)$(BUSYBOX_BIN) --list-full | while read -r a; do \
+		[ -e $(TARGET)/$$a ] || [ -L $(TARGET)/$$a ] || ln -s /bin/busybox $(TARGET)/$$a; done
+	$(Q)cp $(BUILD)/init/init $(TARGET)/init
+	$(Q)cp $(BUILD)/init.conf $(TARGET)/etc/ingot/init.conf
+	$(Q)if [ -d $(BUILD)/linux-modules/lib/modules ]; then \
+		mkdir -p $(TARGET)/lib && cp -R $(BUILD)/linux-modules/lib/modules $(TARGET)/lib/ && \
+		rm -f $(TARGET)/lib/modules/*/build $(TARGET)/lib/modules/*/source; fi
+	$(Q)for d in $(ROOTFS_OVERLAYS); do test -d $$d || \
+		$(call die,rootfs overlay '$$d' is not a directory; check INGOT_ROOTFS_OVERLAY); \
+		cp -R $$d/. $(TARGET)/; done
+	$(Q)touch $@
+
+$(IMAGES)/rootfs.cpio.xz: $(TARGET)/.stamp $(HOST)/bin/gen_init_cpio $(TOPDIR)/fs/cpio/device_table \
+		$(TOPDIR)/fs/cpio/mklist.sh
+	$(call msg,writing the initramfs)
+	$(Q)mkdir -p $(@D) $(BUILD)/cpio
+	$(Q)$(TOPDIR)/fs/cpio/mklist.sh $(TARGET) $(TOPDIR)/fs/cpio/device_table >$(BUILD)/cpio/rootfs.list
+	$(Q)$(HOST)/bin/gen_init_cpio -t $(SOURCE_DATE_EPOCH) $(BUILD)/cpio/rootfs.list >$(BUILD)/cpio/rootfs.cpio
+	$(Q)xz -T1 --check=crc32 --lzma2=dict=1MiB -c $(BUILD)/cpio/rootfs.cpio >$@.tmp && mv $@.tmp $@
+
+.PHONY: rootfs
+rootfs: $(IMAGES)/rootfs.cpio.xz

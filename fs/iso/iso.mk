@@ -1,0 +1,16 @@
+# iso: the hybrid BIOS/UEFI image (isolinux for BIOS, GRUB for UEFI; CD or disk).
+
+ISO_CMDLINE := $(call qstrip,$(INGOT_KERNEL_CMDLINE))
+ISO_VOLID := $(call qstrip,$(INGOT_ISO_VOLID))
+
+$(BUILD)/iso.config: FORCE
+	$(Q)$(call write-if-changed,$@,'$(ISO_CMDLINE)' '$(ISO_VOLID)')
+
+$(IMAGES)/rootfs.iso9660: $(IMAGES)/bzImage $(IMAGES)/rootfs.cpio.xz $(BUILD)/iso.config \
+		$(TOPDIR)/fs/iso/mkiso.sh
+	$(call msg,writing the ISO)
+	$(Q)$(TOPDIR)/fs/iso/mkiso.sh --kernel $(IMAGES)/bzImage --initrd $(IMAGES)/rootfs.cpio.xz \
+		--cmdline '$(ISO_CMDLINE)' --volid '$(ISO_VOLID)' --work $(BUILD)/iso --out $@
+
+.PHONY: iso
+iso: $(IMAGES)/rootfs.iso9660
