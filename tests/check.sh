@@ -215,7 +215,7 @@ rescue_shell_poweroff() {
 	"$TOPDIR/tests/boot/qemu-boot.sh" --mode kernel --mem 256 --timeout 240 \
 		--kernel "$images/bzImage" --initrd "$images/rootfs.cpio.xz" \
 		--append "console=ttyS0,115200n8 ingot.shell=1" \
-		--send-after 'ingot-init: rescue shell on ttyS0' --send 'poweroff' \
+		--send-after 'ingot-init: rescue shell on /dev/ttyS0' --send 'poweroff' \
 		--expect 'ingot-init: powering off' --expect-exit
 }
 

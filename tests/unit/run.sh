@@ -1,0 +1,103 @@
+#!/bin/sh
+# Builds and runs every tests/unit/test-*.c with the host gcc under ASan and UBSan.
+#
+# Each test links against the objects of src/basic/*.c and src/init/*.c except src/init/main.c
+# (through an archive, so only what it uses), or against exactly the sources named on a first
+# line of the form `/* sources: src/basic/a.c src/init/b.c */`. A test exits 0 when all its checks
+# pass, 1 on a failure and 77 when it cannot run here (it prints why). The last line counts test
+# binaries: `N passed, N failed` (`, N skipped` when any); the exit status is non-zero on any
+# failure, including a build failure.
+#
+# Usage: tests/unit/run.sh [test-name ...]     (O= sets the output directory, default ./output)
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=${O:-$top/output}/unit
+CC=${CC:-gcc}
+CFLAGS="-std=gnu11 -g -O1 -Wall -Wextra -Werror -fno-omit-frame-pointer
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -I$top/src"
+
+mkdir -p "$out/obj" || exit 1
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+passed=0
+failed=0
+skipped=0
+
+# One object per library source, rebuilt when the source or any header is newer.
+objs=
+build_failed=0
+for src in "$top"/src/basic/*.c "$top"/src/init/*.c; do
+	[ -e "$src" ] || continue
+	rel=${src#"$top"/}
+	[ "$rel" = src/init/main.c ] && continue
+	obj=$out/obj/$(echo "$rel" | tr / _).o
+	if [ ! -e "$obj" ] || [ -n "$(find "$src" -newer "$obj")" ] ||
+		[ -n "$(find "$top/src" -name '*.h' -newer "$obj" | head -n 1)" ]; then
+		# shellcheck disable=SC2086
+		if ! $CC $CFLAGS -c "$src" -o "$obj"; then
+			echo "FAIL build $rel"
+			build_failed=1
+			continue
+		fi
+	fi
+	objs="$objs $obj"
+done
+if [ "$build_failed" = 1 ]; then
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+rm -f "$out/libingot.a"
+# shellcheck disable=SC2086
+ar rcs "$out/libingot.a" $objs || exit 1
+
+if [ $# -gt 0 ]; then
+	tests=
+	for t in "$@"; do tests="$tests $top/tests/unit/${t%.c}.c"; done
+else
+	tests=$(ls "$top"/tests/unit/test-*.c 2>/dev/null)
+fi
+
+for t in $tests; do
+	name=$(basename "$t" .c)
+	bin=$out/$name
+	link=$out/libingot.a
+	first=$(head -n 1 "$t")
+	case $first in
+	"/* sources:"*)
+		link=
+		for s in $(echo "$first" | sed 's|^/\* sources:||; s|\*/$||'); do
+			link="$link $out/obj/$(echo "$s" | tr / _).o"
+		done
+		;;
+	esac
+
+	echo "== $name"
+	# shellcheck disable=SC2086
+	if ! $CC $CFLAGS "$t" $link -o "$bin"; then
+		echo "FAIL $name: build"
+		failed=$((failed + 1))
+		continue
+	fi
+	(cd "$out" && "$bin")
+	rc=$?
+	case $rc in
+	0) passed=$((passed + 1)) ;;
+	77)
+		echo "SKIP $name"
+		skipped=$((skipped + 1))
+		;;
+	*)
+		echo "FAIL $name: exit status $rc"
+		failed=$((failed + 1))
+		;;
+	esac
+done
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
