@@ -79,15 +79,16 @@ SUITE := $(call qstrip,$(INGOT_DEBIAN_SUITE))
 ARCH_DEB := amd64
 override export INGOT_DEBIAN_MIRROR := $(or $(INGOT_DEBIAN_MIRROR_ENV),$(call qstrip,$(INGOT_DEBIAN_MIRROR)))
 
-# write-if-changed FILE, TEXT: touch FILE only when TEXT differs, so that what
-# depends on a configuration value rebuilds only when that value changes.
-define write-if-changed
-mkdir -p $(dir $(1)); printf '%s\n' $(2) >$(1).tmp; \
-	if cmp -s $(1).tmp $(1); then rm -f $(1).tmp; else mv $(1).tmp $(1); fi
+# config-file FILE, VARIABLE: write VARIABLE's value to FILE, while make reads
+# the makefiles, only when it differs from what FILE holds, so that what
+# depends on a configuration value rebuilds only when that value changes (and
+# a rerun with nothing changed touches nothing, not even a directory).
+define config-file
+ifneq ($$(file <$(1)),$$($(2)))
+$$(shell mkdir -p $(dir $(1)))
+$$(file >$(1),$$($(2)))
+endif
 endef
-
-.PHONY: FORCE
-FORCE:
 
 HOSTCC ?= gcc
 TARGET_CC ?= musl-gcc

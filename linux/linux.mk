@@ -22,8 +22,7 @@ $(LINUX_DIR)/.stamp_extracted: $(call dl-info,$(LINUX_PKG))
 	$(Q)touch $@
 
 # The fragment list is part of the configuration: a change rebuilds the kernel.
-$(BUILD)/linux.fragments: FORCE
-	$(Q)$(call write-if-changed,$@,$(LINUX_FRAGMENTS))
+$(eval $(call config-file,$(BUILD)/linux.fragments,LINUX_FRAGMENTS))
 
 $(LINUX_DIR)/.stamp_configured: $(LINUX_DIR)/.stamp_extracted $(BUILD)/linux.fragments $(LINUX_FRAGMENTS)
 	$(call msg,configuring the kernel: tinyconfig + $(notdir $(LINUX_FRAGMENTS)))

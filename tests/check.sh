@@ -201,11 +201,15 @@ bad_mirror() {
 
 # --- boot tests ---------------------------------------------------------------
 boot() {
-	local mode=$1 images=${IMAGES:-$SCRATCH/a/images}
+	local mode=$1 images=${IMAGES:-$SCRATCH/a/images} media
 	[ -s "$images/rootfs.iso9660" ] || return 77
-	"$TOPDIR/tests/boot/qemu-boot.sh" --mode "$mode" --mem 256 --timeout 240 \
-		--kernel "$images/bzImage" --initrd "$images/rootfs.cpio.xz" --iso "$images/rootfs.iso9660" \
-		--append "console=ttyS0,115200n8" \
+	if [ "$mode" = kernel ]; then
+		media=(--kernel "$images/bzImage" --initrd "$images/rootfs.cpio.xz"
+			--append "console=ttyS0,115200n8")
+	else
+		media=(--iso "$images/rootfs.iso9660")
+	fi
+	"$TOPDIR/tests/boot/qemu-boot.sh" --mode "$mode" --mem 256 --timeout 240 "${media[@]}" \
 		--expect 'ingot-init: network up: eth0 10\.0\.2\.15/24 router 10\.0\.2\.2'
 }
 

@@ -9,9 +9,12 @@ ROOTFS_OVERLAYS := $(call qstrip,$(INGOT_ROOTFS_OVERLAY))
 ROOTFS_SKELETON := $(shell find $(TOPDIR)/fs/rootfs $(ROOTFS_OVERLAYS) 2>/dev/null)
 
 # The init's build-time defaults; the kernel command line overrides them.
-$(BUILD)/init.conf: FORCE
-	$(Q)$(call write-if-changed,$@,'# written by the ingot build from $(CONFIG)' \
-		'AGENT="$(AGENT_COMMAND)"' 'DHCP_TIMEOUT=$(INGOT_DHCP_TIMEOUT)')
+define INIT_CONF
+# written by the ingot build from its configuration
+AGENT="$(AGENT_COMMAND)"
+DHCP_TIMEOUT=$(INGOT_DHCP_TIMEOUT)
+endef
+$(eval $(call config-file,$(BUILD)/init.conf,INIT_CONF))
 
 $(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(BUILD)/init.conf \
 		$(LINUX_DIR)/.stamp_built $(ROOTFS_SKELETON) $(TOPDIR)/fs/cpio/cpio.mk

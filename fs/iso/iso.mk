@@ -3,8 +3,8 @@
 ISO_CMDLINE := $(call qstrip,$(INGOT_KERNEL_CMDLINE))
 ISO_VOLID := $(call qstrip,$(INGOT_ISO_VOLID))
 
-$(BUILD)/iso.config: FORCE
-	$(Q)$(call write-if-changed,$@,'$(ISO_CMDLINE)' '$(ISO_VOLID)')
+ISO_CONFIG := $(ISO_CMDLINE) $(ISO_VOLID)
+$(eval $(call config-file,$(BUILD)/iso.config,ISO_CONFIG))
 
 $(IMAGES)/rootfs.iso9660: $(IMAGES)/bzImage $(IMAGES)/rootfs.cpio.xz $(BUILD)/iso.config \
 		$(TOPDIR)/fs/iso/mkiso.sh
