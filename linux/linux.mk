@@ -63,12 +63,13 @@ linux-rebuild:
 linux-menuconfig: $(LINUX_DIR)/.stamp_configured
 	$(Q)cp $(LINUX_DIR)/.config $(BUILD)/linux.config.before
 	$(Q)$(LINUX_MAKE) menuconfig
-	$(Q)cd $(LINUX_DIR) && scripts/diffconfig -m $(BUILD)/linux.config.before .config >>$(O)/linux-local.config.new || true
-	$(Q)if [ -f $(O)/linux-local.config ]; then cat $(O)/linux-local.config $(O)/linux-local.config.new; else cat $(O)/linux-local.config.new; fi | \
-		awk -F'[= ]' '{ k = ($$1 == "#") ? $$2 : $$1; v[k] = $$0; if (!(k in seen)) { seen[k] = 1; o[++n] = k } } \
-		END { for (i = 1; i <= n; i++) print v[o[i]] }' >$(O)/linux-local.config.tmp
-	$(Q)mv $(O)/linux-local.config.tmp $(O)/linux-local.config && rm -f $(O)/linux-local.config.new
-	@echo "ingot: kernel changes kept in $(O)/linux-local.config; copy it to linux/fragments/ to keep it for good"
+	$(Q)cd $(LINUX_DIR) && scripts/diffconfig -m $(BUILD)/linux.config.before .config >$(BUILD)/linux.config.diff
+	$(Q)if [ ! -s $(BUILD)/linux.config.diff ]; then echo "ingot: no kernel config changes"; exit 0; fi; \
+	cat $(wildcard $(O)/linux-local.config) $(BUILD)/linux.config.diff | \
+		awk '{ k = ($$1 == "#") ? $$2 : $$1; sub(/=.*/, "", k); v[k] = $$0; \
+		if (!(k in seen)) { seen[k] = 1; o[++n] = k } } END { for (i = 1; i <= n; i++) print v[o[i]] }' \
+		>$(O)/linux-local.config.tmp && mv $(O)/linux-local.config.tmp $(O)/linux-local.config && \
+	echo "ingot: kernel changes kept in $(O)/linux-local.config; copy it to linux/fragments/ to keep it for good"
 
 linux-savedefconfig: $(LINUX_DIR)/.stamp_configured
 	$(Q)$(LINUX_MAKE) savedefconfig && cp $(LINUX_DIR)/defconfig $(O)/linux-defconfig
