@@ -189,14 +189,43 @@ bad_host_package() {
 		DL_DIR="$SCRATCH/dl" O="$SCRATCH/bad"
 }
 
+# mirror_reachable: the host's Debian mirror answers for the default suite.
+mirror_reachable() {
+	local mirror
+	mirror=$("$TOPDIR/support/scripts/apt-mirror.sh") || return 1
+	python3 -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="HEAD"), timeout=15)' \
+		"$mirror/dists/trixie/InRelease" 2>/dev/null
+}
+
 bad_mirror() {
-	# An empty download cache and a mirror where nothing listens.
+	# A download cache holding the kernel but not busybox, and a mirror where
+	# nothing listens.
+	mkdir -p "$SCRATCH/dl-bad"
+	cp -R "$SCRATCH"/dl/linux-source-* "$SCRATCH/dl-bad/" || return 1
+	[ "$(id -u)" -ne 0 ] || chown -R 65534:65534 "$SCRATCH/dl-bad"
 	expect_one_error "cannot fetch .* from the Debian mirror 'http://127.0.0.1:9/debian'.*INGOT_DEBIAN_MIRROR" \
 		umake O="$SCRATCH/bad" DL_DIR="$SCRATCH/dl-bad" INGOT_DEBIAN_MIRROR=http://127.0.0.1:9/debian \
 		source || return 1
 	# Nothing half-written: with the mirror back, the same directories work.
+	if ! mirror_reachable; then
+		log "skipped the recovery half: the Debian mirror is unreachable from here"
+		return 77
+	fi
 	umake O="$SCRATCH/bad" DL_DIR="$SCRATCH/dl-bad" source >/dev/null || return 1
-	ls "$SCRATCH/dl-bad"/*/*.info >/dev/null
+	[ -f "$SCRATCH/dl-bad/busybox-static/busybox-static.info" ]
+}
+
+# The agent's libraries, built in the A output directory, and their smoke test:
+# HTTPS server and client on loopback (IP-SAN verification), JSON, blkid.
+libs_smoke() {
+	local start=$SECONDS
+	umake O="$SCRATCH/a" check-libs >"$SCRATCH/libs.log" 2>&1 || {
+		tail -n 30 "$SCRATCH/libs.log"
+		return 1
+	}
+	log "libraries and smoke test (uid $(as_user id -u)): $((SECONDS - start)) s"
+	grep -E '^(not )?ok - ' "$SCRATCH/libs.log"
 }
 
 # --- boot tests ---------------------------------------------------------------
@@ -241,6 +270,7 @@ all | build)
 	t bad-input-defconfig bad_defconfig
 	t bad-input-host-package bad_host_package
 	t bad-input-mirror bad_mirror
+	t libs-smoke libs_smoke
 	;;&
 all | boot)
 	for m in kernel cd-bios disk-bios cd-uefi disk-uefi; do
