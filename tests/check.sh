@@ -216,18 +216,6 @@ bad_mirror() {
 	[ -f "$SCRATCH/dl-bad/busybox-static/busybox-static.info" ]
 }
 
-# The agent's libraries, built in the A output directory, and their smoke test:
-# HTTPS server and client on loopback (IP-SAN verification), JSON, blkid.
-libs_smoke() {
-	local start=$SECONDS
-	umake O="$SCRATCH/a" check-libs >"$SCRATCH/libs.log" 2>&1 || {
-		tail -n 30 "$SCRATCH/libs.log"
-		return 1
-	}
-	log "libraries and smoke test (uid $(as_user id -u)): $((SECONDS - start)) s"
-	grep -E '^(not )?ok - ' "$SCRATCH/libs.log"
-}
-
 # --- boot tests ---------------------------------------------------------------
 boot() {
 	local mode=$1 images=${IMAGES:-$SCRATCH/a/images} media
@@ -270,7 +258,6 @@ all | build)
 	t bad-input-defconfig bad_defconfig
 	t bad-input-host-package bad_host_package
 	t bad-input-mirror bad_mirror
-	t libs-smoke libs_smoke
 	;;&
 all | boot)
 	for m in kernel cd-bios disk-bios cd-uefi disk-uefi; do
