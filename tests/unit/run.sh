@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds and runs every tests/unit/test-*.c with the host gcc under ASan and UBSan.
 #
-# Each test links against the objects of src/basic/*.c and src/init/*.c except src/init/main.c
+# Each test links against the objects of src/basic, src/init and src/agent except their main.c
 # (through an archive, so only what it uses), or against exactly the sources named on a first
 # line of the form `/* sources: src/basic/a.c src/init/b.c */`. A test exits 0 when all its checks
 # pass, 1 on a failure and 77 when it cannot run here (it prints why). The last line counts test
@@ -28,10 +28,10 @@ skipped=0
 # One object per library source, rebuilt when the source or any header is newer.
 objs=
 build_failed=0
-for src in "$top"/src/basic/*.c "$top"/src/init/*.c; do
+for src in "$top"/src/basic/*.c "$top"/src/init/*.c "$top"/src/agent/*.c; do
 	[ -e "$src" ] || continue
 	rel=${src#"$top"/}
-	[ "$rel" = src/init/main.c ] && continue
+	case $rel in */main.c) continue ;; esac
 	obj=$out/obj/$(echo "$rel" | tr / _).o
 	if [ ! -e "$obj" ] || [ -n "$(find "$src" -newer "$obj")" ] ||
 		[ -n "$(find "$top/src" -name '*.h' -newer "$obj" | head -n 1)" ]; then
