@@ -12,10 +12,22 @@ MAKEFLAGS += --no-builtin-rules
 
 TOPDIR := $(CURDIR)
 O ?= output
-override O := $(abspath $(O))
 DL_DIR ?= $(TOPDIR)/dl
+# make splits words at spaces: a path with one cannot be handled safely.
+ifneq ($(words $(TOPDIR)),1)
+$(error the ingot tree's path '$(TOPDIR)' has a space; move it to a path without)
+endif
+ifneq ($(words $(O)),1)
+$(error O='$(O)' has a space; choose an output directory without)
+endif
+ifneq ($(words $(DL_DIR)),1)
+$(error DL_DIR='$(DL_DIR)' has a space; choose a download directory without)
+endif
+override O := $(abspath $(O))
 override DL_DIR := $(abspath $(DL_DIR))
 CONFIG := $(O)/.config
+# Values of the configuration that steps depend on, one file each (config-file).
+CONFIG_DIR := $(O)/.ingot
 BUILD := $(O)/build
 IMAGES := $(O)/images
 TARGET := $(O)/target
@@ -30,7 +42,12 @@ endif
 # Reproducible output: every timestamp that ends up in an image comes from
 # here.  Default: the time of the last commit, so two builds of one checkout
 # agree; 0 outside git.
-SOURCE_DATE_EPOCH ?= $(shell git -C $(TOPDIR) log -1 --format=%ct 2>/dev/null || echo 0)
+# (safe.directory: root building a checkout owned by someone else gets the same
+# answer as its owner.)
+ifeq ($(origin SOURCE_DATE_EPOCH),undefined)
+SOURCE_DATE_EPOCH := $(shell git -c safe.directory='*' -C $(TOPDIR) log -1 --format=%ct 2>/dev/null)
+SOURCE_DATE_EPOCH := $(or $(SOURCE_DATE_EPOCH),0)
+endif
 export SOURCE_DATE_EPOCH
 export LC_ALL := C
 export TZ := UTC
@@ -95,7 +112,7 @@ TARGET_CC ?= musl-gcc
 
 # apt-fetch PACKAGE: the rule body that puts a Debian binary package into dl/.
 apt-fetch = $(TOPDIR)/support/scripts/apt-fetch.sh $(DL_DIR) $(SUITE) $(ARCH_DEB) $(1)
-dl-info = $(DL_DIR)/$(1)/$(1).info
+dl-info = $(DL_DIR)/$(1)/$(1).$(SUITE).info
 
 # deb-package PACKAGE: declare a Debian binary package as a component: the
 # rule that fetches it into dl/ and its place in the manifest.
@@ -116,6 +133,8 @@ endef
 
 COMPONENTS :=
 ifeq ($(NEED_CONFIG),1)
+# Every date in the images comes from here: a new commit rebuilds them.
+$(eval $(call config-file,$(CONFIG_DIR)/source-date-epoch,SOURCE_DATE_EPOCH))
 include $(TOPDIR)/linux/linux.mk
 include $(TOPDIR)/package/busybox/busybox.mk
 include $(TOPDIR)/src/src.mk
@@ -157,7 +176,7 @@ olddefconfig:
 DEFCONFIG ?= $(TOPDIR)/configs/ingot_defconfig
 savedefconfig:
 	$(Q)test -f $(CONFIG) || $(call die,no configuration in $(O); run make <name>_defconfig first)
-	$(Q)$(kconfig) kconfig-conf --savedefconfig=$(DEFCONFIG) Config.in
+	$(Q)$(kconfig) kconfig-conf --savedefconfig=$(DEFCONFIG).tmp Config.in && mv $(DEFCONFIG).tmp $(DEFCONFIG)
 	@echo "ingot: saved $(DEFCONFIG)"
 
 # An unknown name stops make before anything is written.
@@ -176,8 +195,12 @@ list-defconfigs:
 clean:
 	rm -rf $(BUILD) $(TARGET) $(HOST) $(IMAGES)
 
+# Never delete the tree itself or a directory above it (O=. or O=..); the
+# download cache only where it is the tree's own dl/.
 distclean:
-	rm -rf $(O) $(DL_DIR)
+	$(Q)case $(TOPDIR)/ in $(O)/*) $(call die,refusing to delete O=$(O): it holds the ingot tree);; esac
+	rm -rf $(O)
+	$(if $(filter $(TOPDIR)/dl,$(DL_DIR)),rm -rf $(DL_DIR),@echo "ingot: kept DL_DIR=$(DL_DIR) (not the tree's own dl/)")
 
 # --- help -------------------------------------------------------------------
 .PHONY: help

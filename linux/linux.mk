@@ -22,21 +22,21 @@ $(LINUX_DIR)/.stamp_extracted: $(call dl-info,$(LINUX_PKG))
 	$(Q)touch $@
 
 # The fragment list is part of the configuration: a change rebuilds the kernel.
-$(eval $(call config-file,$(BUILD)/linux.fragments,LINUX_FRAGMENTS))
+$(eval $(call config-file,$(CONFIG_DIR)/linux.fragments,LINUX_FRAGMENTS))
 
-$(LINUX_DIR)/.stamp_configured: $(LINUX_DIR)/.stamp_extracted $(BUILD)/linux.fragments $(LINUX_FRAGMENTS)
+$(LINUX_DIR)/.stamp_configured: $(LINUX_DIR)/.stamp_extracted $(CONFIG_DIR)/linux.fragments $(LINUX_FRAGMENTS)
 	$(call msg,configuring the kernel: tinyconfig + $(notdir $(LINUX_FRAGMENTS)))
 	$(Q)for f in $(LINUX_FRAGMENTS); do test -f $$f || $(call die,kernel fragment '$$f' not found; check INGOT_LINUX_FRAGMENTS in make menuconfig); done
-	$(Q)$(LINUX_MAKE) tinyconfig >/dev/null
+	+$(Q)$(LINUX_MAKE) tinyconfig >/dev/null
 	$(Q)cd $(LINUX_DIR) && KCONFIG_CONFIG=.config scripts/kconfig/merge_config.sh -m .config $(LINUX_FRAGMENTS) >/dev/null
-	$(Q)$(LINUX_MAKE) olddefconfig >/dev/null
+	+$(Q)$(LINUX_MAKE) olddefconfig >/dev/null
 	$(Q)$(TOPDIR)/linux/check-fragments.sh $(LINUX_DIR)/.config $(LINUX_FRAGMENTS)
 	$(Q)touch $@
 
-$(LINUX_DIR)/.stamp_built: $(LINUX_DIR)/.stamp_configured
+$(LINUX_DIR)/.stamp_built: $(LINUX_DIR)/.stamp_configured $(CONFIG_DIR)/source-date-epoch
 	$(call msg,building the kernel (a few minutes))
-	$(Q)$(LINUX_MAKE) -j$(JLEVEL) bzImage
-	$(Q)if grep -q '^CONFIG_MODULES=y' $(LINUX_DIR)/.config; then \
+	+$(Q)$(LINUX_MAKE) -j$(JLEVEL) bzImage
+	+$(Q)if grep -q '^CONFIG_MODULES=y' $(LINUX_DIR)/.config; then \
 		$(LINUX_MAKE) -j$(JLEVEL) modules && \
 		rm -rf $(BUILD)/linux-modules && \
 		$(LINUX_MAKE) INSTALL_MOD_PATH=$(BUILD)/linux-modules INSTALL_MOD_STRIP=1 modules_install; \
@@ -49,7 +49,7 @@ $(IMAGES)/bzImage: $(LINUX_DIR)/.stamp_built
 # gen_init_cpio writes the initramfs from a list: owners, modes and device
 # nodes come from the list, not from the host, so no root is needed.
 $(HOST)/bin/gen_init_cpio: $(LINUX_DIR)/.stamp_extracted
-	$(Q)mkdir -p $(@D) && $(HOSTCC) -O2 -o $@ $(LINUX_DIR)/usr/gen_init_cpio.c
+	$(Q)mkdir -p $(@D) && $(HOSTCC) -O2 -o $@.tmp $(LINUX_DIR)/usr/gen_init_cpio.c && mv $@.tmp $@
 
 .PHONY: linux linux-rebuild linux-menuconfig linux-savedefconfig
 linux: $(IMAGES)/bzImage
@@ -62,7 +62,7 @@ linux-rebuild:
 # fragment $(O)/linux-local.config, applied after all others.
 linux-menuconfig: $(LINUX_DIR)/.stamp_configured
 	$(Q)cp $(LINUX_DIR)/.config $(BUILD)/linux.config.before
-	$(Q)$(LINUX_MAKE) menuconfig
+	+$(Q)$(LINUX_MAKE) menuconfig
 	$(Q)cd $(LINUX_DIR) && scripts/diffconfig -m $(BUILD)/linux.config.before .config >$(BUILD)/linux.config.diff
 	$(Q)if [ ! -s $(BUILD)/linux.config.diff ]; then echo "ingot: no kernel config changes"; exit 0; fi; \
 	cat $(wildcard $(O)/linux-local.config) $(BUILD)/linux.config.diff | \
@@ -72,5 +72,6 @@ linux-menuconfig: $(LINUX_DIR)/.stamp_configured
 	echo "ingot: kernel changes kept in $(O)/linux-local.config; copy it to linux/fragments/ to keep it for good"
 
 linux-savedefconfig: $(LINUX_DIR)/.stamp_configured
-	$(Q)$(LINUX_MAKE) savedefconfig && cp $(LINUX_DIR)/defconfig $(O)/linux-defconfig
+	+$(Q)$(LINUX_MAKE) savedefconfig && cp $(LINUX_DIR)/defconfig $(O)/linux-defconfig.tmp && \
+		mv $(O)/linux-defconfig.tmp $(O)/linux-defconfig
 	@echo "ingot: kernel minimal config in $(O)/linux-defconfig"

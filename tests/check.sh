@@ -213,7 +213,7 @@ bad_mirror() {
 		return 77
 	fi
 	umake O="$SCRATCH/bad" DL_DIR="$SCRATCH/dl-bad" source >/dev/null || return 1
-	[ -f "$SCRATCH/dl-bad/busybox-static/busybox-static.info" ]
+	[ -f "$SCRATCH/dl-bad/busybox-static/busybox-static.trixie.info" ]
 }
 
 # --- boot tests ---------------------------------------------------------------
@@ -228,6 +228,16 @@ boot() {
 	fi
 	"$TOPDIR/tests/boot/qemu-boot.sh" --mode "$mode" --mem 256 --timeout 240 "${media[@]}" \
 		--expect 'ingot-init: network up: eth0 10\.0\.2\.15/24 router 10\.0\.2\.2'
+}
+
+# The init restarts an agent that keeps failing, with a growing delay.
+agent_respawn() {
+	local images=${IMAGES:-$SCRATCH/a/images}
+	[ -s "$images/bzImage" ] || return 77
+	"$TOPDIR/tests/boot/qemu-boot.sh" --mode kernel --mem 256 --timeout 240 \
+		--kernel "$images/bzImage" --initrd "$images/rootfs.cpio.xz" \
+		--append "console=ttyS0,115200n8 ingot.agent=/bin/false" \
+		--expect 'ingot-init: agent exited \(exit status 1\), restarting in 2 s'
 }
 
 rescue_shell_poweroff() {
@@ -264,6 +274,7 @@ all | boot)
 		t "boot-$m" boot "$m"
 	done
 	t boot-rescue-shell-poweroff rescue_shell_poweroff
+	t boot-agent-respawn agent_respawn
 	;;
 all | style | build) ;;
 *)

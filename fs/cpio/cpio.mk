@@ -14,9 +14,9 @@ define INIT_CONF
 AGENT="$(AGENT_COMMAND)"
 DHCP_TIMEOUT=$(INGOT_DHCP_TIMEOUT)
 endef
-$(eval $(call config-file,$(BUILD)/init.conf,INIT_CONF))
+$(eval $(call config-file,$(CONFIG_DIR)/init.conf,INIT_CONF))
 
-$(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(BUILD)/init.conf \
+$(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(CONFIG_DIR)/init.conf \
 		$(LINUX_DIR)/.stamp_built $(ROOTFS_SKELETON) $(TOPDIR)/fs/cpio/cpio.mk
 	$(call msg,assembling the root filesystem)
 	$(Q)rm -rf $(TARGET) && mkdir -p $(TARGET)/bin $(TARGET)/sbin $(TARGET)/usr/bin \
@@ -26,7 +26,7 @@ $(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(BUILD)/in
 	$(Q)$(BUSYBOX_BIN) --list-full | while read -r a; do \
 		[ -e $(TARGET)/$$a ] || [ -L $(TARGET)/$$a ] || ln -s /bin/busybox $(TARGET)/$$a; done
 	$(Q)cp $(BUILD)/init/init $(TARGET)/init
-	$(Q)cp $(BUILD)/init.conf $(TARGET)/etc/ingot/init.conf
+	$(Q)cp $(CONFIG_DIR)/init.conf $(TARGET)/etc/ingot/init.conf
 	$(Q)if [ -d $(BUILD)/linux-modules/lib/modules ]; then \
 		mkdir -p $(TARGET)/lib && cp -R $(BUILD)/linux-modules/lib/modules $(TARGET)/lib/ && \
 		rm -f $(TARGET)/lib/modules/*/build $(TARGET)/lib/modules/*/source; fi
@@ -36,6 +36,7 @@ $(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(BUILD)/in
 	$(Q)touch $@
 
 $(IMAGES)/rootfs.cpio.xz: $(TARGET)/.stamp $(HOST)/bin/gen_init_cpio $(TOPDIR)/fs/cpio/device_table \
+		$(CONFIG_DIR)/source-date-epoch \
 		$(TOPDIR)/fs/cpio/mklist.sh
 	$(call msg,writing the initramfs)
 	$(Q)mkdir -p $(@D) $(BUILD)/cpio

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -28,8 +29,8 @@ static const struct service_policy agent_policy = {
 
 static const struct service_policy shell_policy = {
     .backoff_min = 1,
-    .backoff_max = 1,
-    .reset_after = 0,
+    .backoff_max = 60,
+    .reset_after = 60,
 };
 
 void manager_init(struct manager *m)
@@ -146,12 +147,23 @@ static void start_agent(struct manager *m, usec_t now)
 	console_log(&m->con, "agent started: pid %d: %s", (int)m->agent.pid, m->agent_command);
 }
 
+/* Opens /dev/null on whichever of fds 0-2 is closed. */
+static void stdio_make_valid(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
+			return; /* nothing better to do; console_setup_stdio() tries again */
+}
+
 void manager_setup(struct manager *m)
 {
 	usec_t now;
 	int r, r2;
 
 	umask(022);
+	/* Before any other fd: a kernel without a console starts us with 0-2 closed, and the
+	 * signalfd must not become stdin. */
+	stdio_make_valid();
 	r = setup_signals(m);
 	/* Mount errors go to the kernel's initial console until console_open(). */
 	(void)mount_setup(&m->con);
@@ -193,6 +205,9 @@ static void reap(struct manager *m)
 		unsigned delay;
 
 		if (m->agent_enabled && pid == m->agent.pid) {
+			/* What the agent started (a dd, a qemu-img) must not write on beside the
+			 * next agent: its session leader is gone, end the whole process group. */
+			(void)kill(-pid, SIGKILL);
 			spawn_status_format(status, text, sizeof(text));
 			delay = service_schedule_restart(&m->agent, now);
 			console_log(&m->con, "agent exited (%s), restarting in %u s", text, delay);
