@@ -96,7 +96,7 @@ setup_scratch() {
 	fi
 	# Seed the download cache from the tree's, so a warm dl/ is not fetched again.
 	if [ -d "$DL_DIR" ]; then
-		find "$DL_DIR" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -exec cp -R {} "$SCRATCH/dl/" \;
+		find "$DL_DIR" -mindepth 1 -maxdepth 1 -type d -exec cp -R {} "$SCRATCH/dl/" \;
 	fi
 	[ "$(id -u)" -ne 0 ] || chown -R 65534:65534 "$SCRATCH"
 	log "scratch tree $SCRATCH (build user uid $(as_user id -u))"
@@ -189,13 +189,42 @@ bad_host_package() {
 		DL_DIR="$SCRATCH/dl" O="$SCRATCH/bad"
 }
 
-# mirror_reachable: the host's Debian mirror answers for the default suite.
-mirror_reachable() {
-	local mirror
-	mirror=$("$TOPDIR/support/scripts/apt-mirror.sh") || return 1
-	python3 -c 'import sys, urllib.request
-urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="HEAD"), timeout=15)' \
-		"$mirror/dists/trixie/InRelease" 2>/dev/null
+# local_mirror DIR: serve a copy of the Debian archive on loopback from what the
+# download cache already holds: the suite's InRelease as Debian signed it, its
+# Packages index and busybox's .deb, so apt's checks run for real without
+# the network.  Prints the mirror's URL; MIRROR_PID is the server.
+local_mirror() {
+	local dir=$1 lists=$SCRATCH/dl/.apt/trixie/lists deb path f
+	local bin=$dir/debian/dists/trixie/main/binary-amd64
+	mkdir -p "$bin"
+	f=$(ls "$lists"/*_dists_trixie_InRelease 2>/dev/null | head -n 1)
+	[ -n "$f" ] || return 1
+	cp "$f" "$dir/debian/dists/trixie/InRelease"
+	f=$(ls "$lists"/*_dists_trixie_main_binary-amd64_Packages* 2>/dev/null | head -n 1)
+	case $f in
+	*.lz4) lz4 -dc "$f" ;;
+	*.gz) gzip -dc "$f" ;;
+	*.xz) xz -dc "$f" ;;
+	*.zst) zstd -dc "$f" ;;
+	?*) cat "$f" ;;
+	*) return 1 ;;
+	esac >"$bin/Packages" || return 1
+	path=$(awk '/^Package: busybox-static$/ { p = 1 } p && /^Filename: / { print $2; exit }' "$bin/Packages")
+	deb=$(ls "$SCRATCH"/dl/busybox-static/*.deb 2>/dev/null | head -n 1)
+	[ -n "$path" ] && [ -n "$deb" ] || return 1
+	mkdir -p "$dir/debian/$(dirname "$path")" && cp "$deb" "$dir/debian/$path"
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	python3 -m http.server --bind 127.0.0.1 --directory "$dir" "$port" >"$dir.log" 2>&1 &
+	MIRROR_PID=$!
+	python3 -c 'import sys, time, urllib.request
+for _ in range(50):
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=1); sys.exit(0)
+    except Exception:
+        time.sleep(0.1)
+sys.exit(1)' "http://127.0.0.1:$port/debian/dists/trixie/InRelease" || return 1
+	echo "http://127.0.0.1:$port/debian"
 }
 
 bad_mirror() {
@@ -207,13 +236,17 @@ bad_mirror() {
 	expect_one_error "cannot fetch .* from the Debian mirror 'http://127.0.0.1:9/debian'.*INGOT_DEBIAN_MIRROR" \
 		umake O="$SCRATCH/bad" DL_DIR="$SCRATCH/dl-bad" INGOT_DEBIAN_MIRROR=http://127.0.0.1:9/debian \
 		source || return 1
-	# Nothing half-written: with the mirror back, the same directories work.
-	if ! mirror_reachable; then
-		log "skipped the recovery half: the Debian mirror is unreachable from here"
+	# Nothing half-written: with a mirror that answers, the same directories work.
+	local url rc
+	url=$(local_mirror "$SCRATCH/mirror") || {
+		log "no apt index in the download cache to serve a local mirror from"
+		[ -z "${MIRROR_PID:-}" ] || kill "$MIRROR_PID"
 		return 77
-	fi
-	umake O="$SCRATCH/bad" DL_DIR="$SCRATCH/dl-bad" source >/dev/null || return 1
-	[ -f "$SCRATCH/dl-bad/busybox-static/busybox-static.trixie.info" ]
+	}
+	umake O="$SCRATCH/bad" DL_DIR="$SCRATCH/dl-bad" INGOT_DEBIAN_MIRROR="$url" source >/dev/null
+	rc=$?
+	kill "$MIRROR_PID"
+	[ $rc -eq 0 ] && [ -f "$SCRATCH/dl-bad/busybox-static/busybox-static.trixie.info" ]
 }
 
 # --- boot tests ---------------------------------------------------------------

@@ -62,8 +62,10 @@ apt() {
 
 update() {
 	log=$state/update.log
-	if ! apt apt-get -q update >"$log" 2>&1 || grep -q '^\(W\|E\|Err\):' "$log"; then
-		why=$(grep -m1 '^\(E\|Err\|W\):' "$log" | cut -c1-200)
+	# apt-get update exits 0 when an index cannot be fetched: its "W: Failed to
+	# fetch" says so.  (An "Err:" alone may be a compressed variant apt fell back from.)
+	if ! apt apt-get -q update >"$log" 2>&1 || grep -q '^\(E:\|W: Failed to fetch\)' "$log"; then
+		why=$(grep -m1 '^\(E:\|W: Failed to fetch\)' "$log" | cut -c1-200)
 		die "cannot fetch the '$suite' index from the Debian mirror '$mirror' (${why:-see $log}); check the network, or set INGOT_DEBIAN_MIRROR (make menuconfig)"
 	fi
 	touch "$state/updated"
