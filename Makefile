@@ -155,12 +155,17 @@ source: $(foreach p,$(COMPONENTS),$(call dl-info,$(p)))
 $(IMAGES)/sha256sums: $(IMAGE_FILES)
 	$(Q)cd $(IMAGES) && sha256sum $(notdir $^) >$(@F).tmp && mv $(@F).tmp $(@F)
 
-# The manifest: every third-party component in the images, as apt fetched it.
+# The manifest: every third-party component in the images, as apt fetched it,
+# and the C library our programs are statically linked with (the host's musl).
+MUSL_LIBC := /usr/lib/x86_64-linux-musl/libc.a
 $(IMAGES)/manifest.tsv: $(foreach p,$(COMPONENTS),$(call dl-info,$(p))) $(CONFIG)
 	$(Q)mkdir -p $(@D); { printf 'name\tversion\tsuite\tsha256\tlicense\tfile\n'; \
 	$(foreach p,$(COMPONENTS),. $(call dl-info,$(p)); \
 		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$$NAME" "$$VERSION" "$$SUITE" "$$SHA256" \
-		"$($(p)_LICENSE)" "$$FILE";) } >$@.tmp && mv $@.tmp $@
+		"$($(p)_LICENSE)" "$$FILE";) \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' musl "$$(dpkg-query -W -f='$${Version}' musl-dev)" \
+		"host (musl-dev)" "$$(sha256sum $(MUSL_LIBC) | cut -d' ' -f1)" MIT $(MUSL_LIBC); \
+	} >$@.tmp && mv $@.tmp $@
 
 # --- configuration ----------------------------------------------------------
 .PHONY: menuconfig nconfig olddefconfig savedefconfig list-defconfigs
