@@ -192,7 +192,8 @@ bad_host_package() {
 # local_mirror DIR: serve a copy of the Debian archive on loopback from what the
 # download cache already holds: the suite's InRelease as Debian signed it, its
 # Packages index and busybox's .deb, so apt's checks run for real without
-# the network.  Prints the mirror's URL; MIRROR_PID is the server.
+# the network.  Sets MIRROR_URL, and MIRROR_PID to the server's pid.
+MIRROR_URL= MIRROR_PID=
 local_mirror() {
 	local dir=$1 lists=$SCRATCH/dl/.apt/trixie/lists deb path f
 	local bin=$dir/debian/dists/trixie/main/binary-amd64
@@ -224,7 +225,7 @@ for _ in range(50):
     except Exception:
         time.sleep(0.1)
 sys.exit(1)' "http://127.0.0.1:$port/debian/dists/trixie/InRelease" || return 1
-	echo "http://127.0.0.1:$port/debian"
+	MIRROR_URL=http://127.0.0.1:$port/debian
 }
 
 bad_mirror() {
@@ -237,13 +238,13 @@ bad_mirror() {
 		umake O="$SCRATCH/bad" DL_DIR="$SCRATCH/dl-bad" INGOT_DEBIAN_MIRROR=http://127.0.0.1:9/debian \
 		source || return 1
 	# Nothing half-written: with a mirror that answers, the same directories work.
-	local url rc
-	url=$(local_mirror "$SCRATCH/mirror") || {
+	local rc
+	if ! local_mirror "$SCRATCH/mirror"; then
 		log "no apt index in the download cache to serve a local mirror from"
-		[ -z "${MIRROR_PID:-}" ] || kill "$MIRROR_PID"
+		[ -z "$MIRROR_PID" ] || kill "$MIRROR_PID"
 		return 77
-	}
-	umake O="$SCRATCH/bad" DL_DIR="$SCRATCH/dl-bad" INGOT_DEBIAN_MIRROR="$url" source >/dev/null
+	fi
+	umake O="$SCRATCH/bad" DL_DIR="$SCRATCH/dl-bad" INGOT_DEBIAN_MIRROR="$MIRROR_URL" source >/dev/null
 	rc=$?
 	kill "$MIRROR_PID"
 	[ $rc -eq 0 ] && [ -f "$SCRATCH/dl-bad/busybox-static/busybox-static.trixie.info" ]
