@@ -106,12 +106,36 @@ umake() {
 	as_user make -C "$SCRATCH/src" DL_DIR="$SCRATCH/dl" "$@"
 }
 
+# archive_reachable: does the Debian mirror the build would use answer over
+# HTTP?  A mirror that answers with an error counts as reachable: only a
+# failure to resolve, connect or get any answer in time says "unreachable".
+archive_reachable() {
+	local mirror rc
+	mirror=$("$TOPDIR/support/scripts/apt-mirror.sh") || return 0
+	curl -sS -o /dev/null --connect-timeout 15 --max-time 30 "$mirror/dists/" 2>"$SCRATCH/probe.err"
+	rc=$?
+	case $rc in
+	5 | 6 | 7 | 28)
+		log "probe of $mirror: $(cat "$SCRATCH/probe.err") (curl exit $rc)"
+		return 1
+		;;
+	esac
+	return 0
+}
+
 # --- build tests ------------------------------------------------------------
 build_a() {
 	umake O="$SCRATCH/a" ingot_defconfig >/dev/null || return 1
 	local start=$SECONDS
 	umake O="$SCRATCH/a" >"$SCRATCH/a.log" 2>&1 || {
 		tail -n 30 "$SCRATCH/a.log"
+		# A machine that cannot reach the archive cannot run this test; the
+		# builder's own error for it is checked by bad-input-mirror.
+		if grep -q "^ingot: error: cannot fetch .* from the Debian mirror" "$SCRATCH/a.log" &&
+			! archive_reachable; then
+			log "cannot run here: the download cache lacks the sources and the Debian archive is unreachable"
+			return 77
+		fi
 		return 1
 	}
 	log "cold build (uid $(as_user id -u)): $((SECONDS - start)) s"
