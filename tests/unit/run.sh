@@ -16,6 +16,9 @@ out=${O:-$top/output}/unit
 CC=${CC:-gcc}
 CFLAGS="-std=gnu11 -g -O1 -Wall -Wextra -Werror -fno-omit-frame-pointer
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -I$top/src"
+# The agent's libraries, from the host's -dev packages (support/host-deps) for these tests;
+# the image links its own static builds of them.
+LIBS="-ljson-c -lcurl -lmbedcrypto -lblkid -lz -lpthread"
 
 mkdir -p "$out/obj" || exit 1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
@@ -38,19 +41,18 @@ for src in "$top"/src/basic/*.c "$top"/src/init/*.c "$top"/src/agent/*.c; do
 		# shellcheck disable=SC2086
 		if ! $CC $CFLAGS -c "$src" -o "$obj"; then
 			echo "FAIL build $rel"
+			rm -f "$obj"
 			build_failed=1
 			continue
 		fi
 	fi
 	objs="$objs $obj"
 done
-if [ "$build_failed" = 1 ]; then
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+# A source that does not compile fails every test that links it: all those that link the
+# archive, and those whose sources line names it.
 rm -f "$out/libingot.a"
 # shellcheck disable=SC2086
-ar rcs "$out/libingot.a" $objs || exit 1
+[ "$build_failed" = 1 ] || ar rcs "$out/libingot.a" $objs || exit 1
 
 if [ $# -gt 0 ]; then
 	tests=
@@ -74,8 +76,15 @@ for t in $tests; do
 	esac
 
 	echo "== $name"
+	missing=
+	for o in $link; do [ -e "$o" ] || missing="$missing $o"; done
+	if [ -n "$missing" ]; then
+		echo "FAIL $name: not built:$missing"
+		failed=$((failed + 1))
+		continue
+	fi
 	# shellcheck disable=SC2086
-	if ! $CC $CFLAGS "$t" $link -o "$bin"; then
+	if ! $CC $CFLAGS "$t" $link $LIBS -o "$bin"; then
 		echo "FAIL $name: build"
 		failed=$((failed + 1))
 		continue
