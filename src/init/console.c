@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "basic/fileio.h"
+#include "basic/fs-util.h"
 #include "init/console.h"
 
 #define CONSOLE_ACTIVE "/sys/class/tty/console/active"
@@ -97,7 +98,7 @@ int console_setup_stdio(void)
 
 void console_init(struct console *c)
 {
-	*c = (struct console){.n_fds = 0};
+	*c = (struct console){.n_fds = 0, .log_fd = -1};
 	snprintf(c->tty, sizeof(c->tty), "/dev/console");
 }
 
@@ -131,7 +132,29 @@ void console_done(struct console *c)
 {
 	for (size_t i = 0; i < c->n_fds; i++)
 		safe_close(c->fds[i]);
+	safe_close(c->log_fd);
 	console_init(c);
+}
+
+int console_open_log(struct console *c, const char *path)
+{
+	char dir[256];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir_p(dir, 0755) < 0)
+			return -errno;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return -errno;
+	safe_close(c->log_fd);
+	c->log_fd = fd;
+	return 0;
 }
 
 void console_log(const struct console *c, const char *fmt, ...)
@@ -149,6 +172,13 @@ void console_log(const struct console *c, const char *fmt, ...)
 		len += MIN((size_t)n, sizeof(line) - len - 2);
 	line[len++] = '\n';
 
+	if (c->log_fd >= 0) {
+		/* The file: best effort, never more than CONSOLE_LOG_MAX. */
+		off_t size = lseek(c->log_fd, 0, SEEK_END);
+
+		if (size >= 0 && (size_t)size + len <= CONSOLE_LOG_MAX)
+			(void)write_all(c->log_fd, line, len);
+	}
 	if (c->n_fds == 0) {
 		(void)write_all(STDERR_FILENO, line, len);
 		return;

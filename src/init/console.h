@@ -26,7 +26,12 @@ struct console {
 	size_t n_fds;
 	/* The device behind /dev/console ("/dev/ttyS0"): the last active console, for a shell. */
 	char tty[sizeof("/dev/") + CONSOLE_NAME_MAX];
+	/* A copy of the log in a file (CONSOLE_LOG_FILE), for the agent's collected logs. */
+	int log_fd;
 };
+
+#define CONSOLE_LOG_FILE "/run/ingot/init.log"
+#define CONSOLE_LOG_MAX	 (1024 * 1024) /* later lines go to the consoles only */
 
 /*
  * Splits the text of /sys/class/tty/console/active into at most max device names, in order.
@@ -45,6 +50,9 @@ void console_init(struct console *c);
 void console_open(struct console *c);
 
 void console_done(struct console *c);
+
+/* Copies every later line to path too (created 0600 with its directory). Returns 0 or -errno. */
+int console_open_log(struct console *c, const char *path);
 
 /* Logs one line; a trailing newline is added. Long lines are cut at about 1 KiB. */
 void console_log(const struct console *c, const char *fmt, ...) _printf_(2, 3);

@@ -171,9 +171,12 @@ void manager_setup(struct manager *m)
 	if (r2 < 0)
 		console_log(&m->con, "failed to open '/dev/console': %s", strerror(-r2));
 	console_open(&m->con);
+	r2 = console_open_log(&m->con, CONSOLE_LOG_FILE);
 	console_log(&m->con, "started (firmware %s)", firmware_is_uefi() ? "uefi" : "bios");
 	if (r < 0)
 		console_log(&m->con, "failed to set up signal handling: %s", strerror(-r));
+	if (r2 < 0)
+		console_log(&m->con, "no log file '%s': %s", CONSOLE_LOG_FILE, strerror(-r2));
 
 	config_load(&m->config, &m->con);
 
