@@ -593,7 +593,8 @@ static int check_basic_auth(struct json_object *info, const char *image_id, stru
 	return -EACCES;
 }
 
-static int rewind_output(int fd)
+/* Back to byte 0; a file (not a device, even one standing in for a disk) is emptied too. */
+static int rewind_output(int fd, bool device)
 {
 	struct stat st;
 
@@ -601,7 +602,7 @@ static int rewind_output(int fd)
 		return -errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) /* IPA opens the file with 'wb' */
+	if (!device && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) /* IPA's 'wb' */
 		return -errno;
 	return 0;
 }
@@ -681,7 +682,7 @@ static int download_attempt(struct xfer *x, int out_fd, struct download_result *
 		d = digest_free(d);
 		r = digest_new(spec.algo, &d);
 		if (r >= 0)
-			r = rewind_output(out_fd);
+			r = rewind_output(out_fd, p->target_is_device);
 		if (r < 0) {
 			image_error_set(err, "ImageDownloadError",
 					"Download of image %s failed: Unable to write image to %s. "

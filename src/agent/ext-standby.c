@@ -1,0 +1,317 @@
+#define _GNU_SOURCE 1 /* asprintf() */
+
+/*
+ * The standby extension (IPA's extensions/standby.py): writing a whole-disk image and its config
+ * drive (prepare_image, run by the write_image deploy step), the partition UUIDs of what was
+ * written, sync, power off and reboot.
+ *
+ * Images are streamed raw onto the install device with the checksum computed on the way
+ * (IPA's stream_raw_images path, what Ironic uses by default). Other disk formats would need
+ * qemu-img and room for the image in RAM: they are refused with a message that names Ironic's
+ * force_raw_images, which makes the conductor convert them.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/checksum.h"
+#include "agent/configdrive.h"
+#include "agent/download.h"
+#include "agent/extensions.h"
+#include "agent/http.h"
+#include "agent/json-util.h"
+#include "agent/log.h"
+#include "agent/ptable.h"
+#include "basic/fileio.h"
+#include "basic/macro.h"
+
+/* A config drive as Ironic sends it: base64 of gzip, at most 64 MiB unpacked. */
+#define CONFIGDRIVE_ENCODED_MAX (96 * 1024 * 1024)
+#define CONFIGDRIVE_MAX		(64 * 1024 * 1024)
+
+static json_object *error_from_image_error(struct image_error *e)
+{
+	json_object *o =
+	    agent_error_new(e->type ? e->type : "CommandExecutionError", e->code ? e->code : 500,
+			    e->message ? e->message : "Command execution failed", "%s",
+			    e->details ? e->details : "");
+
+	image_error_done(e);
+	return o;
+}
+
+int standby_validate_image_info(struct command_context *ctx, json_object *params,
+				json_object **ret_error)
+{
+	struct agent *a = command_context_userdata(ctx);
+	json_object *info = json_get(params, "image_info", json_type_object);
+	struct image_error e = {0};
+
+	if (!info) {
+		*ret_error =
+		    agent_error_new("InvalidCommandParamsError", 400, "Invalid command parameters",
+				    "%s", "image_info is required and must be an object");
+		return -1;
+	}
+	if (checksum_validate_image_info(info, a->md5_enabled, &e) < 0) {
+		*ret_error = error_from_image_error(&e);
+		return -1;
+	}
+	return 0;
+}
+
+/* The config drive's bytes: the string itself, or what its URL returns. */
+static int configdrive_fetch(struct agent *a, const char *value, uint8_t **ret, size_t *ret_len,
+			     char **ret_error)
+{
+	bool url = strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0;
+	struct http_response resp;
+	char err[CONFIGDRIVE_ERROR_MAX] = "";
+	int r;
+
+	if (!url) {
+		r = configdrive_decode(value, strlen(value), false, CONFIGDRIVE_MAX, ret, ret_len,
+				       err, sizeof(err));
+		if (r < 0 && asprintf(ret_error, "Config drive decoding failed: %s", err) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	r = http_request(
+	    &(struct http_request){.method = "GET",
+				   .url = value,
+				   .insecure = a->conf.insecure,
+				   .timeout_s = a->conf.image_download_connection_timeout * 10,
+				   .max_body = CONFIGDRIVE_ENCODED_MAX},
+	    &resp);
+	if (r < 0 || resp.status != 200) {
+		if (asprintf(ret_error, "Can't download the configdrive content: %s%s",
+			     r < 0 ? resp.error : "HTTP status ",
+			     r < 0 ? "" : (resp.status >= 400 ? "error" : "unexpected")) < 0)
+			*ret_error = NULL;
+		http_response_done(&resp);
+		return r < 0 ? r : -EIO;
+	}
+	r = configdrive_decode(resp.body ? resp.body : "", resp.len, true, CONFIGDRIVE_MAX, ret,
+			       ret_len, err, sizeof(err));
+	http_response_done(&resp);
+	if (r < 0 && asprintf(ret_error, "Config drive decoding failed: %s", err) < 0)
+		*ret_error = NULL;
+	return r;
+}
+
+/* IPA's "root uuid" of a whole-disk image: the MBR disk signature, whatever the table. */
+static json_object *partition_uuids_of(int fd)
+{
+	struct ptable *t = NULL;
+	json_object *uuids = NULL;
+	uint8_t sig[4] = {0};
+	char buf[16];
+
+	if (ptable_read(fd, 0, &t) == 0 && ptable_partition_uuids(t, &uuids) == 0) {
+		ptable_free(t);
+		return uuids;
+	}
+	ptable_free(t);
+	(void)!pread(fd, sig, sizeof(sig), 440);
+	snprintf(buf, sizeof(buf), "0x%02x%02x%02x%02x", sig[3], sig[2], sig[1], sig[0]);
+	uuids = json_object_new_object();
+	json_object_object_add(uuids, "root uuid", json_object_new_string(buf));
+	return uuids;
+}
+
+HANDLER(standby_prepare_image)
+{
+	struct agent *a = command_context_userdata(ctx);
+	json_object *info = json_get(params, "image_info", json_type_object);
+	const char *configdrive = json_get_string(params, "configdrive");
+	const char *format = json_get_string(info, "disk_format");
+	const char *type = json_get_string(info, "image_type");
+	const char *id = json_get_string(info, "id");
+	_cleanup_free_ char *device = NULL, *error = NULL;
+	_cleanup_free_ uint8_t *cd = NULL;
+	struct download_params p;
+	struct download_result res = {0};
+	json_object *uuids;
+	const char *root_uuid;
+	size_t cd_len = 0;
+	int fd, r;
+
+	if (type && strcmp(type, "partition") == 0) {
+		*ret_error =
+		    agent_error_new("ImageWriteError", 500, "Error writing image to device", "%s",
+				    "ingot writes whole-disk images only; this is a "
+				    "partition image");
+		return COMMAND_ERROR;
+	}
+	if (format && strcmp(format, "raw") != 0) {
+		*ret_error = agent_error_new(
+		    "ImageWriteError", 500, "Error writing image to device",
+		    "ingot streams raw images only and this one is %s; let Ironic convert it "
+		    "([DEFAULT]force_raw_images = True, [agent]image_download_source = http)",
+		    format);
+		return COMMAND_ERROR;
+	}
+
+	r = agent_install_device(a, &device, &error);
+	if (r < 0) {
+		*ret_error = agent_error_new("DeviceNotFound", 404,
+					     "Error finding the disk or "
+					     "partition device to deploy the image onto",
+					     "%s", error ? error : strerror(-r));
+		return COMMAND_ERROR;
+	}
+
+	/* Decode the config drive first: a bad one must not cost a whole download. */
+	if (configdrive && *configdrive) {
+		r = configdrive_fetch(a, configdrive, &cd, &cd_len, &error);
+		if (r < 0) {
+			*ret_error = agent_error_new("InstanceDeployFailure", 500,
+						     "Failed to deploy instance", "%s",
+						     error ? error : strerror(-r));
+			return COMMAND_ERROR;
+		}
+	}
+
+	fd = openat(a->root_fd, device + 1, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		*ret_error =
+		    agent_error_new("ImageWriteError", 500, "Error writing image to device",
+				    "cannot open %s: %s", device, strerror(errno));
+		return COMMAND_ERROR;
+	}
+	log_info("writing image %s to %s", id ? id : "(no id)", device);
+	download_params_init(&p);
+	p.image_info = info;
+	p.target = device;
+	p.target_is_device = true;
+	p.connection_timeout = a->conf.image_download_connection_timeout;
+	p.connection_retries = a->conf.image_download_connection_retries;
+	p.retry_interval = a->conf.image_download_connection_retry_interval;
+	p.max_duration = a->conf.image_download_max_duration;
+	p.md5_enabled = a->md5_enabled;
+	p.insecure = a->conf.insecure;
+	r = download_image(&p, fd, &res);
+	if (r < 0) {
+		*ret_error = error_from_image_error(&res.error);
+		download_result_done(&res);
+		safe_close(fd);
+		return COMMAND_ERROR;
+	}
+	download_result_done(&res);
+
+	if (cd) {
+		struct configdrive_result cres;
+		char err[CONFIGDRIVE_ERROR_MAX] = "";
+
+		r = configdrive_write(fd, device, cd, cd_len, &cres, err, sizeof(err));
+		if (r < 0) {
+			*ret_error = agent_error_new("InstanceDeployFailure", 500,
+						     "Failed to deploy instance",
+						     "Failed to create config drive on disk %s: %s",
+						     device, err[0] ? err : strerror(-r));
+			safe_close(fd);
+			return COMMAND_ERROR;
+		}
+		log_info("config drive (%zu bytes) written to %s", cd_len, cres.path);
+	} else {
+		(void)ioctl(fd, BLKRRPART); /* the image's partitions appear under /dev */
+	}
+
+	uuids = partition_uuids_of(fd);
+	safe_close(fd);
+	root_uuid = json_get_string(uuids, "root uuid");
+	r = asprintf(&error, "image (%s) written to device %s root_uuid=%s", id ? id : "", device,
+		     root_uuid ? root_uuid : "None");
+	agent_partition_uuids_set(a, uuids);
+	if (r < 0)
+		return COMMAND_ERROR;
+	log_info("%s", error);
+	*ret_result = json_object_new_string(error);
+	return COMMAND_OK;
+}
+
+HANDLER(standby_get_partition_uuids)
+{
+	(void)params;
+	(void)ret_error;
+	*ret_result = agent_partition_uuids_get(command_context_userdata(ctx));
+	return COMMAND_OK;
+}
+
+HANDLER(standby_sync)
+{
+	(void)ctx;
+	(void)params;
+	(void)ret_result;
+	(void)ret_error;
+	sync();
+	return COMMAND_OK;
+}
+
+/* Whether PID 1 is ingot's init (the ramdisk), which powers off on SIGUSR2. */
+static bool under_ingot_init(struct agent *a)
+{
+	char target[64];
+	ssize_t n = readlinkat(a->root_fd, "proc/1/exe", target, sizeof(target) - 1);
+
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strcmp(target, "/init") == 0;
+}
+
+static int power_action(struct command_context *ctx, bool reboot, json_object **ret_error)
+{
+	struct agent *a = command_context_userdata(ctx);
+	const char *what = reboot ? "reboot" : "power off";
+	int fd;
+
+	/* The answer (RUNNING) goes out before the machine goes away. */
+	sleep(1);
+	sync();
+	if (a->dry_power) {
+		log_info("fake power: would %s now (--ingot-fake-power)", what);
+		return COMMAND_OK;
+	}
+	if (!under_ingot_init(a)) {
+		*ret_error =
+		    agent_error_new("CommandExecutionError", 500, "Command execution failed",
+				    "refusing to %s: PID 1 is not ingot's init", what);
+		return COMMAND_ERROR;
+	}
+	log_info("asking the init to %s", what);
+	if (kill(1, reboot ? SIGTERM : SIGUSR2) == 0)
+		return COMMAND_OK;
+	/* IPA's fallback when poweroff/reboot fail. */
+	log_warning("cannot signal the init (%s); using sysrq", strerror(errno));
+	fd = openat(a->root_fd, "proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)write_all(fd, reboot ? "b" : "o", 1);
+		safe_close(fd);
+	}
+	*ret_error = agent_error_new("SystemRebootError", 500, "Error rebooting system",
+				     "cannot %s: %s", what, strerror(errno));
+	return COMMAND_ERROR;
+}
+
+HANDLER(standby_power_off)
+{
+	(void)params;
+	(void)ret_result;
+	return power_action(ctx, false, ret_error);
+}
+
+HANDLER(standby_run_image)
+{
+	(void)params;
+	(void)ret_result;
+	return power_action(ctx, true, ret_error);
+}
