@@ -362,6 +362,8 @@ static int agent_take_lookup(struct agent *a, struct ironic_lookup *l)
 	free(a->node_uuid);
 	a->node_uuid = TAKE_PTR(l->node_uuid);
 	a->heartbeat_timeout = l->heartbeat_timeout;
+	/* Ironic >= 23 says whether an MD5 "checksum" may be used; older ones allow it. */
+	a->md5_enabled = json_get_bool(l->config, "agent_md5_checksum_enable", true);
 	agent_node_set(a, l->node);
 
 	if (l->token) {

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""A stand-in for Ironic's ramdisk endpoints, for tests/unit/test-agent.c only.
+
+This is not Ironic: the end-to-end tests run the real one. It answers as the recorded Ironic
+21.4.4 does (shared/docs/ironic-samples): GET / (version 1.82), GET /v1/lookup (first a 409,
+then a 404, then 200 with a token; in mode "404": always 404), POST /v1/heartbeat/<uuid>
+(202). GET /_requests lists what it saw, with times.
+Usage: ironic-stub.py [normal|404]. Prints its port on stdout; exits when stdin closes.
+"""
+import http.server
+import json
+import sys
+import threading
+import time
+
+TOKEN = "rEk9S6g2l4O3uZpXwT1cYvQ8aHn0mJbFdK7sL5eG2iU"
+MODE = sys.argv[1] if len(sys.argv) > 1 else "normal"
+seen = []
+lookups = [0]
+lock = threading.Lock()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, code, obj):
+        body = json.dumps(obj).encode() if obj is not None else b""
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-OpenStack-Ironic-API-Version", "1.82")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def record(self, body):
+        with lock:
+            seen.append({"t": time.time(), "method": self.command, "path": self.path,
+                         "version": self.headers.get("X-OpenStack-Ironic-API-Version"),
+                         "body": body})
+
+    def fault(self, code, text):
+        inner = json.dumps({"faultcode": "Client", "faultstring": text, "debuginfo": None})
+        self.send(code, {"error_message": inner})
+
+    def do_GET(self):
+        if self.path == "/_requests":
+            with lock:
+                return self.send(200, seen)
+        self.record(None)
+        if self.path == "/":
+            return self.send(200, {"name": "OpenStack Ironic API",
+                                   "default_version": {"id": "v1", "version": "1.82",
+                                                       "min_version": "1.1"}})
+        if self.path.startswith("/v1/lookup"):
+            with lock:
+                lookups[0] += 1
+                n = lookups[0]
+            if MODE == "404" or n == 2:
+                return self.fault(404, "Resource could not be found.")
+            if n == 1:
+                return self.fault(409, "Node is locked by host conductor.")
+            return self.send(200, {
+                "node": {"uuid": "ef9bfa3d-084b-4ed6-9c94-56d383f704dc",
+                         "properties": {"root_device": {"size": ">= 4"}},
+                         "instance_info": {}, "driver_internal_info": {}},
+                "config": {"heartbeat_timeout": 300, "agent_token": TOKEN,
+                           "agent_token_required": True,
+                           "agent_md5_checksum_enable": False}})
+        self.fault(404, "Resource could not be found.")
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(n) or b"null")
+        self.record(body)
+        if self.path.startswith("/v1/heartbeat/"):
+            return self.send(202, None)
+        self.fault(404, "Resource could not be found.")
+
+
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass
+
+
+srv = Server(("127.0.0.1", 0), Handler)
+print(srv.server_address[1], flush=True)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+sys.stdin.read()
+srv.shutdown()
