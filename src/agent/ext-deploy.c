@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/erase.h"
 #include "agent/extensions.h"
 #include "agent/json-util.h"
 #include "agent/log.h"
@@ -57,13 +58,30 @@ static int step_write_image(struct command_context *ctx, json_object *args,
 	return COMMAND_OK;
 }
 
+/* The erase steps (erase.c) take the agent rather than the command's context. */
+#define ERASE_STEP(name, fn)                                                                       \
+	static int name(struct command_context *ctx, json_object *args, json_object **ret_result,  \
+			json_object **ret_error)                                                   \
+	{                                                                                          \
+		return fn(command_context_userdata(ctx), args, ret_result, ret_error);             \
+	}
+ERASE_STEP(step_erase_devices_metadata, erase_step_metadata)
+ERASE_STEP(step_erase_devices, erase_step_devices)
+ERASE_STEP(step_erase_devices_express, erase_step_devices_express)
+ERASE_STEP(step_erase_pstore, erase_step_pstore)
+
 static const char *const write_image_args[][3] = {
     {"image_info", "Image information dictionary", "1"},
     {"configdrive", "Configdrive content", NULL},
     {NULL, NULL, NULL},
 };
 
+/* IPA's GenericHardwareManager.get_deploy_steps(), for the steps ingot has. */
 static const struct step deploy_steps[] = {
+    {.name = "erase_devices_metadata",
+     .interface = "deploy",
+     .priority = 0,
+     .run = step_erase_devices_metadata},
     {.name = "write_image",
      .interface = "deploy",
      .priority = 0,
@@ -71,9 +89,29 @@ static const struct step deploy_steps[] = {
      .run = step_write_image},
 };
 
-/* Cleaning steps arrive with the cleaning issue; the list says so by being empty. */
+/* IPA's GenericHardwareManager.get_clean_steps(), without the RAID and burn-in steps, which
+ * need tools the ramdisk does not carry (mdadm, stress-ng, fio). */
 static const struct step clean_steps[] = {
-    {.name = NULL},
+    {.name = "erase_devices",
+     .interface = "deploy",
+     .priority = 10,
+     .abortable = true,
+     .run = step_erase_devices},
+    {.name = "erase_devices_metadata",
+     .interface = "deploy",
+     .priority = 99,
+     .abortable = true,
+     .run = step_erase_devices_metadata},
+    {.name = "erase_devices_express",
+     .interface = "deploy",
+     .priority = 0,
+     .abortable = true,
+     .run = step_erase_devices_express},
+    {.name = "erase_pstore",
+     .interface = "deploy",
+     .priority = 0,
+     .abortable = true,
+     .run = step_erase_pstore},
 };
 
 static json_object *manager_version(void)

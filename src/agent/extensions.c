@@ -9,6 +9,7 @@ const struct command_def agent_commands[] = {
     {.name = "deploy.execute_deploy_step", .async = true, .run = deploy_execute_deploy_step},
     {.name = "image.install_bootloader", .async = true, .run = image_install_bootloader},
     {.name = "log.collect_system_logs", .run = log_collect_system_logs},
+    {.name = "poll.get_hardware_info", .run = poll_get_hardware_info},
     {.name = "standby.get_partition_uuids", .run = standby_get_partition_uuids},
     {.name = "standby.power_off", .async = true, .run = standby_power_off},
     {.name = "standby.prepare_image",

@@ -34,5 +34,8 @@ HANDLER(clean_execute_clean_step);
 /* image */
 HANDLER(image_install_bootloader);
 
+/* poll */
+HANDLER(poll_get_hardware_info);
+
 /* log */
 HANDLER(log_collect_system_logs);

@@ -370,15 +370,68 @@ static void test_other_commands(struct agent *a)
 	json_object_put(r);
 
 	code = execute(a, "clean.get_clean_steps", NULL, true, &r);
-	CHECK(code == 200 && json_get(json_get(json_get(r, "command_result", json_type_object),
-					       "clean_steps", json_type_object),
-				      "GenericHardwareManager", json_type_array),
-	      "get_clean_steps: the manager's list (empty until cleaning lands)");
+	{
+		json_object *steps =
+		    json_get(json_get(json_get(r, "command_result", json_type_object),
+				      "clean_steps", json_type_object),
+			     "GenericHardwareManager", json_type_array);
+		int metadata = -1, devices = -1;
+
+		for (size_t i = 0; steps && i < json_object_array_length(steps); i++) {
+			json_object *st = json_object_array_get_idx(steps, i);
+			const char *name = json_get_string(st, "step") ?: "";
+			int prio = json_object_get_int(json_object_object_get(st, "priority"));
+
+			if (strcmp(name, "erase_devices_metadata") == 0)
+				metadata = prio;
+			else if (strcmp(name, "erase_devices") == 0)
+				devices = prio;
+		}
+		CHECK(code == 200 && metadata == 99 && devices == 10,
+		      "get_clean_steps: erase_devices_metadata 99, erase_devices 10, as IPA");
+	}
+	json_object_put(r);
+
+	/* Cleaning the deployed disk: no signature left, not even the config drive's. */
+	{
+		json_object *p = json_object_new_object(), *st = json_object_new_object();
+		char disk[PATH_MAX];
+
+		json_object_object_add(st, "interface", json_object_new_string("deploy"));
+		json_object_object_add(st, "step",
+				       json_object_new_string("erase_devices_metadata"));
+		json_object_object_add(st, "priority", json_object_new_int(99));
+		json_object_object_add(p, "step", st);
+		json_object_object_add(p, "node", json_object_new_object());
+		json_object_object_add(p, "ports", json_object_new_array());
+		code = execute(a, "clean.execute_clean_step", p, true, &r);
+		snprintf(disk, sizeof(disk), "%s/root/dev/vda", dir);
+		CHECK(code == 200 && strcmp(status_of(r), "SUCCEEDED") == 0 &&
+			  json_get(json_get(r, "command_result", json_type_object), "clean_step",
+				   json_type_object) &&
+			  run("test -z \"$(blkid -p -o value -s PTTYPE %s)\"", disk) == 0,
+		      "clean step erase_devices_metadata: SUCCEEDED, blkid finds no table (%s)",
+		      error_field(r, "details"));
+	}
 	json_object_put(r);
 
 	code = execute(a, "image.install_bootloader", NULL, true, &r);
 	CHECK(code == 200 && strcmp(status_of(r), "SUCCEEDED") == 0,
 	      "install_bootloader without UEFI firmware: nothing to do, SUCCEEDED");
+	json_object_put(r);
+
+	code = execute(a, "poll.get_hardware_info", NULL, true, &r);
+	{
+		json_object *disks = json_get(json_get(r, "command_result", json_type_object),
+					      "disks", json_type_array);
+		json_object *d0 = disks ? json_object_array_get_idx(disks, 0) : NULL;
+
+		CHECK(code == 200 && disks && json_object_array_length(disks) == 1 &&
+			  strcmp(json_get_string(d0, "name") ?: "", "/dev/vda") == 0 &&
+			  json_object_get_int64(json_object_object_get(d0, "size")) == 8589934592LL,
+		      "poll.get_hardware_info: the inventory, with the 8 GiB virtio disk (%s)",
+		      json_object_to_json_string(r));
+	}
 	json_object_put(r);
 
 	code = execute(a, "standby.sync", NULL, true, &r);

@@ -184,7 +184,15 @@ static int server_start(void)
 	close(in[0]);
 	close(out[1]);
 	server_stdin = in[1];
-	n = read(out[0], port, sizeof(port) - 1);
+	/* Up to the newline: the port may come in more than one write. */
+	n = 0;
+	while ((size_t)n < sizeof(port) - 1 && !strchr(port, '\n')) {
+		ssize_t k = read(out[0], port + n, sizeof(port) - 1 - (size_t)n);
+
+		if (k <= 0)
+			break;
+		n += k;
+	}
 	close(out[0]);
 	return n > 0 ? atoi(port) : -1;
 }

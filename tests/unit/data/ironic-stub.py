@@ -86,7 +86,8 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 srv = Server(("127.0.0.1", 0), Handler)
-print(srv.server_address[1], flush=True)
+sys.stdout.write("%d\n" % srv.server_address[1])  # one write: the reader stops at the newline
+sys.stdout.flush()
 threading.Thread(target=srv.serve_forever, daemon=True).start()
 sys.stdin.read()
 srv.shutdown()
