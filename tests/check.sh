@@ -5,6 +5,7 @@
 #   user into two output directories from one dl/, and checks that the images
 #   are bit-identical, that a rerun changes nothing, and that bad input stops
 #   the build with one clear line.
+# all also runs the unit tests and each libFuzzer target for 10 s.
 # boot: boots the images of the first build (or IMAGES=) in QEMU, BIOS and
 #   UEFI, CD and disk, and waits for the init's "network up" marker.
 #
@@ -317,6 +318,7 @@ all | style)
 	;;&
 all)
 	t unit "$TOPDIR/tests/unit/run.sh"
+	t fuzz env O="${O:-$TOPDIR/output}" "$TOPDIR/tests/fuzz/run.sh" 10
 	;;&
 all | build)
 	setup_scratch

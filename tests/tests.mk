@@ -2,12 +2,21 @@
 
 CHECK_ENV := TOPDIR=$(TOPDIR) DL_DIR=$(DL_DIR)
 
-.PHONY: check check-unit check-style check-build check-boot run
+.PHONY: check check-unit check-style check-build check-boot check-fuzz fuzz run
 check:
 	$(Q)$(CHECK_ENV) $(TOPDIR)/tests/check.sh all
 
 check-unit:
 	$(Q)$(TOPDIR)/tests/unit/run.sh
+
+# libFuzzer targets of the agent's parsers (tests/fuzz/run.sh): `make fuzz` runs each for
+# FUZZ_SECONDS; `make check` runs each for 10 s.
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)O=$(O) $(TOPDIR)/tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+check-fuzz:
+	$(Q)O=$(O) $(TOPDIR)/tests/fuzz/run.sh 10
 
 check-style:
 	$(Q)$(CHECK_ENV) $(TOPDIR)/tests/check.sh style

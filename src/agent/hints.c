@@ -521,7 +521,7 @@ int root_hints_parse(json_object *root_device, struct root_hints **ret, char **r
 {
 	_cleanup_root_hints_ struct root_hints *h = NULL;
 	_cleanup_free_ char *invalid = NULL, *valid = NULL;
-	size_t len;
+	size_t len, n_invalid = 0;
 	FILE *f;
 	int r;
 
@@ -542,13 +542,16 @@ int root_hints_parse(json_object *root_device, struct root_hints **ret, char **r
 			while (i < ELEMENTSOF(hint_table) && strcmp(hint_table[i].name, k) != 0)
 				i++;
 			if (i == ELEMENTSOF(hint_table))
-				fprintf(f, "%s%s", ftell(f) > 0 ? ", " : "", k);
+				fprintf(f, "%s%s", n_invalid++ > 0 ? ", " : "", k);
 		}
-	} else
+	} else {
 		py_repr(f, root_device, true);
+		n_invalid++;
+	}
 	if (fclose(f) != 0)
 		return -ENOMEM;
-	if (invalid[0]) {
+	/* Counted, not tested as text: an empty name is invalid too (fuzz-json-params). */
+	if (n_invalid > 0) {
 		f = open_memstream(&valid, &len);
 		if (!f)
 			return -ENOMEM;
@@ -568,7 +571,8 @@ int root_hints_parse(json_object *root_device, struct root_hints **ret, char **r
 	{
 		struct root_hint *hint = &h->h[h->n++];
 
-		while (strcmp(hint_table[hint->kind].name, k) != 0)
+		while (hint->kind + 1 < ELEMENTSOF(hint_table) &&
+		       strcmp(hint_table[hint->kind].name, k) != 0)
 			hint->kind++;
 		r = parse_one(hint, v, ret_error);
 		if (r < 0)

@@ -531,7 +531,8 @@ static uint64_t last_in_free(const struct ptable *t, uint64_t start)
 	for (size_t i = 0; i < t->n_partitions; i++) {
 		const struct ptable_partition *p = &t->partitions[i];
 
-		if (!p->logical && end > p->first_lba && p->first_lba > start)
+		/* >=: a partition on the last usable sector ends the area too (fuzz-ptable) */
+		if (!p->logical && end >= p->first_lba && p->first_lba > start)
 			end = p->first_lba - 1;
 	}
 	return end;
