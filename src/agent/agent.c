@@ -56,6 +56,7 @@ void agent_done(struct agent *a)
 	ironic_client_free(a->ironic);
 	free(a->callback_url);
 	free(a->node_uuid);
+	free(a->inspected_uuid);
 	free(a->token);
 	json_object_put(a->node);
 	json_object_put(a->partition_uuids);
@@ -405,7 +406,7 @@ int agent_lookup(struct agent *a)
 	r = agent_mac_addresses(a->root_fd, &macs);
 	if (r < 0)
 		log_warning("cannot list the network interfaces: %s", strerror(-r));
-	path = ironic_lookup_path(macs, NULL);
+	path = ironic_lookup_path(macs, a->inspected_uuid);
 	if (!path)
 		return -ENOMEM;
 

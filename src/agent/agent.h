@@ -40,6 +40,7 @@ struct agent {
 	struct ironic_version api_version;
 	char *callback_url;
 	char *node_uuid;
+	char *inspected_uuid; /* the node inspection named: lookup sends it as node_uuid */
 	unsigned heartbeat_timeout;
 
 	pthread_mutex_t lock; /* what follows */
@@ -88,6 +89,13 @@ int agent_mac_addresses(int root_fd, char ***ret);
  * socket asks the same routing table). Tries ipa-ip-lookup-attempts times.
  */
 int agent_advertise_address(struct agent *a, char **ret);
+
+/*
+ * Inspection when ipa-inspection-callback-url (or collectors with the API URL) asks for it
+ * (inspect.c). Returns 0 with *ret_node_uuid (NULL when not inspected or not named), or
+ * -ECONNREFUSED when the callback never answered (IPA exits then).
+ */
+int agent_inspect(struct agent *a, char **ret_node_uuid);
 
 /* Lookup until it succeeds or ipa-lookup-timeout passes (then -ETIMEDOUT). */
 int agent_lookup(struct agent *a);

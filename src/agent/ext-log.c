@@ -1,3 +1,5 @@
+#define _GNU_SOURCE 1 /* asprintf() */
+
 /*
  * The log extension: collect_system_logs (IPA's extensions/log.py, utils.collect_system_logs)
  * returns {"system_logs": "<base64 of a .tar.gz>"}. IPA packs the journal and command outputs;
@@ -7,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
@@ -51,9 +54,8 @@ static void add_dmesg(struct tar *t, time_t now)
 		log_warning("collect_system_logs: dmesg left out: the archive is full");
 }
 
-HANDLER(log_collect_system_logs)
+char *agent_logs_base64(struct agent *a, char **ret_error)
 {
-	struct agent *a = command_context_userdata(ctx);
 	_cleanup_free_ uint8_t *tarball = NULL, *gz = NULL;
 	_cleanup_free_ char *ring = NULL;
 	size_t ring_len = 0, tar_len = 0, gz_len = 0;
@@ -62,7 +64,6 @@ HANDLER(log_collect_system_logs)
 	char *b64;
 	int r;
 
-	(void)params;
 	ring = log_ring_dup(&ring_len);
 	if (ring)
 		(void)tar_add(&t, "ingot-agent.log", ring, ring_len, now);
@@ -80,10 +81,23 @@ HANDLER(log_collect_system_logs)
 		r = gzip_compress(tarball, tar_len, &gz, &gz_len);
 	tar_done(&t);
 	b64 = r >= 0 ? base64_encode(gz, gz_len) : NULL;
+	if (!b64 &&
+	    asprintf(ret_error, "cannot pack the logs: %s", strerror(r < 0 ? -r : ENOMEM)) < 0)
+		*ret_error = NULL;
+	return b64;
+}
+
+HANDLER(log_collect_system_logs)
+{
+	_cleanup_free_ char *error = NULL;
+	char *b64;
+
+	(void)params;
+	b64 = agent_logs_base64(command_context_userdata(ctx), &error);
 	if (!b64) {
 		*ret_error =
-		    agent_error_new("CommandExecutionError", 500, "Command execution failed",
-				    "cannot pack the logs: %s", strerror(r < 0 ? -r : ENOMEM));
+		    agent_error_new("CommandExecutionError", 500, "Command execution failed", "%s",
+				    error ? error : "out of memory");
 		return COMMAND_ERROR;
 	}
 	*ret_result = json_object_new_object();

@@ -39,3 +39,7 @@ HANDLER(poll_get_hardware_info);
 
 /* log */
 HANDLER(log_collect_system_logs);
+
+struct agent;
+/* The logs collect_system_logs returns (base64 of a .tar.gz), for inspection too. */
+char *agent_logs_base64(struct agent *a, char **ret_error);

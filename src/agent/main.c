@@ -149,6 +149,13 @@ int main(int argc, char **argv)
 	}
 	log_info("API listening on port %u", a.conf.listen_port);
 
+	r = agent_inspect(&a, &a.inspected_uuid);
+	if (r < 0) {
+		server_stop(a.server);
+		agent_done(&a);
+		return 1;
+	}
+
 	if (!a.conf.api_urls || strcmp(a.conf.api_urls[0], "mdns") == 0) {
 		log_warning("no ipa-api-url: serving the API without Ironic");
 		for (;;)

@@ -134,6 +134,20 @@ static void test_lookup_and_heartbeats(void)
 	a.api = api_new(NULL, AGENT_VERSION, 0);
 	a.callback_url = strdup("http://127.0.0.1:9999");
 
+	{
+		char cb[96], *cbs[2] = {cb, NULL};
+		char *uuid = NULL;
+
+		snprintf(cb, sizeof(cb), "http://127.0.0.1:%d/v1/continue", s.port);
+		a.conf.inspection_callback_urls = cbs;
+		a.conf.inspection_dhcp_wait_timeout = 0;
+		CHECK(agent_inspect(&a, &uuid) == 0 && uuid &&
+			  strcmp(uuid, "ef9bfa3d-084b-4ed6-9c94-56d383f704dc") == 0,
+		      "inspection: the body posted, the node UUID taken from the answer");
+		a.conf.inspection_callback_urls = NULL;
+		a.inspected_uuid = uuid;
+	}
+
 	t0 = now();
 	CHECK(agent_lookup(&a) == 0, "lookup succeeds after a 409 and a 404");
 	CHECK(a.node_uuid && strcmp(a.node_uuid, "ef9bfa3d-084b-4ed6-9c94-56d383f704dc") == 0 &&
@@ -163,12 +177,24 @@ static void test_lookup_and_heartbeats(void)
 		const char *version = json_get_string(r, "version");
 		double when = json_object_get_double(json_object_object_get(r, "t"));
 
-		if (path && strncmp(path, "/v1/lookup", 10) == 0) {
+		if (path && strcmp(path, "/v1/continue") == 0) {
+			json_object *b = json_object_object_get(r, "body");
+
+			CHECK(!version && json_get(b, "inventory", json_type_object) &&
+				  json_get_string(b, "logs") &&
+				  json_object_object_get_ex(b, "error", NULL) &&
+				  json_get(json_get(b, "inventory", json_type_object), "interfaces",
+					   json_type_array),
+			      "inspection body: inventory with interfaces, logs, error; no version "
+			      "header");
+		} else if (path && strncmp(path, "/v1/lookup", 10) == 0) {
 			if (!n_lookups++)
 				first_lookup = when;
 			last_lookup = when;
-			CHECK(version && strcmp(version, "1.62") == 0 && strstr(path, "addresses="),
-			      "lookup %zu: version 1.62, addresses sent (%s)", n_lookups, path);
+			CHECK(
+			    version && strcmp(version, "1.62") == 0 && strstr(path, "addresses="),
+			    "lookup %zu: version 1.62, addresses and the inspected node_uuid (%s)",
+			    n_lookups, path);
 		} else if (path && strncmp(path, "/v1/heartbeat/", 14) == 0) {
 			json_object *b = json_object_object_get(r, "body");
 

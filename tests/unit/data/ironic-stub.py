@@ -4,7 +4,8 @@
 This is not Ironic: the end-to-end tests run the real one. It answers as the recorded Ironic
 21.4.4 does (shared/docs/ironic-samples): GET / (version 1.82), GET /v1/lookup (first a 409,
 then a 404, then 200 with a token; in mode "404": always 404), POST /v1/heartbeat/<uuid>
-(202). GET /_requests lists what it saw, with times.
+(202), POST /v1/continue (ironic-inspector: 200 {"uuid": ...}). GET /_requests lists what
+it saw, with times.
 Usage: ironic-stub.py [normal|404]. Prints its port on stdout; exits when stdin closes.
 """
 import http.server
@@ -77,6 +78,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.record(body)
         if self.path.startswith("/v1/heartbeat/"):
             return self.send(202, None)
+        if self.path == "/v1/continue":
+            return self.send(200, {"uuid": "ef9bfa3d-084b-4ed6-9c94-56d383f704dc"})
         self.fault(404, "Resource could not be found.")
 
 
