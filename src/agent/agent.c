@@ -374,18 +374,23 @@ static int agent_take_lookup(struct agent *a, struct ironic_lookup *l)
 		token = a->conf.agent_token;
 		log_info("lookup: node %s, using the agent token from ipa-agent-token",
 			 a->node_uuid);
-	} else if (l->token_masked) {
+	} else if (l->token_masked && !a->token) {
 		log_error("lookup: node %s: Ironic issued the agent token before and none was "
 			  "given on the command line: commands will be refused",
 			  a->node_uuid);
-	} else {
+	} else if (!l->token_masked) {
 		log_warning("lookup: node %s: no valid agent token in the answer", a->node_uuid);
 	}
-	pthread_mutex_lock(&a->lock);
-	free(a->token);
-	a->token = token ? strdup(token) : NULL;
-	pthread_mutex_unlock(&a->lock);
-	api_set_token(a->api, token);
+	/* A new valid token replaces the one held; none keeps it (IPA's process_lookup_data). */
+	if (token && (!a->api || api_set_token(a->api, token) == 0)) {
+		pthread_mutex_lock(&a->lock);
+		free(a->token);
+		a->token = strdup(token);
+		pthread_mutex_unlock(&a->lock);
+	} else if (token) {
+		log_error("lookup: the agent token is longer than %d bytes: refused",
+			  API_TOKEN_MAX);
+	}
 	ironic_lookup_done(l);
 	log_info("Ironic API version %u.%u, heartbeat timeout %u s", a->api_version.major,
 		 a->api_version.minor, a->heartbeat_timeout);
@@ -488,6 +493,10 @@ void agent_heartbeat_loop(struct agent *a)
 		token = a->token ? strdup(a->token) : NULL;
 		pthread_mutex_unlock(&a->lock);
 
+		/* IPA does not keep a failed discovery: at the fallback version, ask again. */
+		if (a->conf.ironic_api_version.major == 0 &&
+		    ironic_version_cmp(a->api_version, IRONIC_VERSION_FALLBACK) == 0)
+			a->api_version = ironic_client_discover(a->ironic);
 		body = ironic_heartbeat_body(a->api_version, a->callback_url, token, AGENT_VERSION,
 					     NULL);
 		if (asprintf(&path, "/v1/heartbeat/%s", a->node_uuid) < 0)

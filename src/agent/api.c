@@ -321,7 +321,7 @@ static enum token_check check_token(struct api *a, const struct api_request *req
 		return TOKEN_MALFORMED_QUERY;
 
 	pthread_mutex_lock(&a->lock);
-	if (is_get && given)
+	if (is_get && given && *given) /* IPA: "if token:", an empty one does not count */
 		a->get_token_latched = true;
 	if (!is_get || a->get_token_latched) {
 		if (!a->token || !given || !token_equal(given, a->token))

@@ -370,7 +370,7 @@ static void wait_done(struct commands *c, const struct command *cmd)
 }
 
 static int execute_locked(struct commands *c, const char *name, json_object *params, bool wait,
-			  json_object **ret_body)
+			  json_object **ret_body, struct command **ret_wait)
 {
 	struct command_context ctx = {.owner = c, .name = name};
 	const struct command_def *def;
@@ -442,7 +442,13 @@ static int execute_locked(struct commands *c, const char *name, json_object *par
 	}
 
 	cmd->status = COMMAND_RUNNING;
-	cmd->params = json_object_get(params);
+	/* The worker gets its own copy: json-c's reference counts are not atomic, and the
+	 * request's objects are released on this thread. */
+	if (json_object_deep_copy(params, &cmd->params, NULL) < 0) {
+		command_free(cmd);
+		*ret_body = api_fault(500, "Internal Server Error: out of memory");
+		return 500;
+	}
 	cmd->owner = c;
 	if (c->worker_joinable) {
 		/* The previous command finished (not busy); reap its thread. */
@@ -475,9 +481,10 @@ static int execute_locked(struct commands *c, const char *name, json_object *par
 	} else {
 		c->worker_joinable = true;
 	}
-	if (wait)
-		wait_done(c, cmd);
-	*ret_body = command_serialize(cmd);
+	if (wait && cmd->status == COMMAND_RUNNING)
+		*ret_wait = cmd; /* waited for outside exec_lock, as IPA joins outside its lock */
+	else
+		*ret_body = command_serialize(cmd);
 	pthread_mutex_unlock(&c->lock);
 	return 200;
 }
@@ -486,13 +493,21 @@ int commands_execute(struct commands *c, const char *name, json_object *params, 
 		     json_object **ret_body)
 {
 	_cleanup_(json_object_putp) json_object *empty = NULL;
+	struct command *pending = NULL;
 	int r;
 
 	if (!params)
 		params = empty = json_object_new_object();
 	pthread_mutex_lock(&c->exec_lock);
-	r = execute_locked(c, name, params, wait, ret_body);
+	r = execute_locked(c, name, params, wait, ret_body, &pending);
 	pthread_mutex_unlock(&c->exec_lock);
+	if (pending) {
+		/* Commands stay in the history until commands_free(): pending stays valid. */
+		pthread_mutex_lock(&c->lock);
+		wait_done(c, pending);
+		*ret_body = command_serialize(pending);
+		pthread_mutex_unlock(&c->lock);
+	}
 	return r;
 }
 

@@ -32,7 +32,8 @@
 #define ESP_TYPE_GUID "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 #define ESP_MOUNT_DIR "/run/ingot/esp"
 
-/* The ESP: by efi_system_part_uuid when given, else the partition typed as one. */
+/* The ESP: the partition typed as one (IPA: the esp/boot flag), else the one whose GUID is
+ * efi_system_part_uuid (Ironic sends null for whole-disk images). */
 static const struct ptable_partition *find_esp(const struct ptable *t, const char *uuid)
 {
 	for (size_t i = 0; i < t->n_partitions; i++) {
@@ -40,12 +41,19 @@ static const struct ptable_partition *find_esp(const struct ptable *t, const cha
 		char guid[37];
 
 		if (t->type == PTABLE_GPT) {
-			ptable_guid_to_string(uuid ? p->guid : p->type_guid, guid);
-			if (strcasecmp(guid, uuid ? uuid : ESP_TYPE_GUID) == 0)
+			ptable_guid_to_string(p->type_guid, guid);
+			if (strcasecmp(guid, ESP_TYPE_GUID) == 0)
 				return p;
-		} else if (!uuid && p->mbr_type == 0xef) {
+		} else if (p->mbr_type == 0xef) {
 			return p;
 		}
+	}
+	for (size_t i = 0; uuid && t->type == PTABLE_GPT && i < t->n_partitions; i++) {
+		char guid[37];
+
+		ptable_guid_to_string(t->partitions[i].guid, guid);
+		if (strcasecmp(guid, uuid) == 0)
+			return &t->partitions[i];
 	}
 	return NULL;
 }

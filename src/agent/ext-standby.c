@@ -127,6 +127,73 @@ static json_object *partition_uuids_of(int fd)
 	return uuids;
 }
 
+/*
+ * After the write, as IPA does in the streaming path: a container format where a raw image was
+ * expected is refused (IPA would have converted it with qemu-img), the backup GPT goes to the
+ * end of the disk (disk_utils.fix_gpt_partition), and the disk must have a partition table
+ * with a partition (standby._validate_partitioning).
+ */
+static int check_written(int fd, const char *device, json_object **ret_error)
+{
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *name;
+	} containers[] = {
+	    {"QFI\xfb", 4, "qcow2"},
+	    {"KDMV", 4, "vmdk"},
+	    {"vhdxfile", 8, "vhdx"},
+	    {"conectix", 8, "vpc"},
+	};
+	uint8_t head[8] = {0};
+	struct ptable *t = NULL;
+	int r;
+
+	if (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head))
+		memset(head, 0, sizeof(head));
+	for (size_t i = 0; i < ELEMENTSOF(containers); i++)
+		if (memcmp(head, containers[i].magic, containers[i].len) == 0) {
+			*ret_error = agent_error_new(
+			    "ImageWriteError", 500, "Error writing image to device",
+			    "the image written to %s is %s, not raw; ingot writes raw images only: "
+			    "let Ironic convert it ([DEFAULT]force_raw_images = True)",
+			    device, containers[i].name);
+			return COMMAND_ERROR;
+		}
+
+	r = ptable_read(fd, 0, &t);
+	if (r < 0) {
+		*ret_error = agent_error_new(
+		    "InstanceDeployFailure", 500, "Failed to deploy instance",
+		    "Unable to find a valid partition table on the disk after writing the image. "
+		    "The image may be corrupted. Error: %s",
+		    r == -ENOMSG ? "no partition table" : strerror(-r));
+		return COMMAND_ERROR;
+	}
+	if (t->n_partitions == 0) {
+		ptable_free(t);
+		*ret_error =
+		    agent_error_new("InstanceDeployFailure", 500, "Failed to deploy instance",
+				    "No partitions found on the device %s after writing "
+				    "the image.",
+				    device);
+		return COMMAND_ERROR;
+	}
+	if (t->type == PTABLE_GPT && ptable_gpt_move_backup_to_end(t) > 0) {
+		r = ptable_write(t, fd);
+		if (r < 0) {
+			ptable_free(t);
+			*ret_error = agent_error_new(
+			    "InstanceDeployFailure", 500, "Failed to deploy instance",
+			    "Failed to fix GPT partition on disk %s: %s", device, strerror(-r));
+			return COMMAND_ERROR;
+		}
+		log_info("backup GPT moved to the end of %s", device);
+	}
+	ptable_free(t);
+	return COMMAND_OK;
+}
+
 HANDLER(standby_prepare_image)
 {
 	struct agent *a = command_context_userdata(ctx);
@@ -207,6 +274,10 @@ HANDLER(standby_prepare_image)
 	}
 	download_result_done(&res);
 
+	if (check_written(fd, device, ret_error) != COMMAND_OK) {
+		safe_close(fd);
+		return COMMAND_ERROR;
+	}
 	if (cd) {
 		struct configdrive_result cres;
 		char err[CONFIGDRIVE_ERROR_MAX] = "";

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/json-util.h"
 #include "agent/log.h"
 #include "basic/macro.h"
 
@@ -131,9 +132,17 @@ static int begin_request(struct mg_connection *conn)
 			req.body_len = (size_t)API_BODY_MAX + 1;
 			req.body = "";
 		} else if (r < 0) {
+			_cleanup_(json_object_putp) json_object *fault =
+			    api_fault(r == -ENOMEM ? 500 : 400, "%s",
+				      r == -ENOMEM ? "500 Internal Server Error: out of memory"
+						   : "400 Bad Request: the body could not be read");
+
 			log_warning("%s %s from %s: cannot read the body: %s", req.method, req.path,
 				    ri->remote_addr, strerror(-r));
-			return 400;
+			send_answer(conn, r == -ENOMEM ? 500 : 400,
+				    json_object_to_json_string_ext(fault, JSON_C_TO_STRING_PLAIN),
+				    head);
+			return r == -ENOMEM ? 500 : 400;
 		} else {
 			req.body = body;
 		}
@@ -159,9 +168,9 @@ struct server *server_start(struct api *api, const struct server_options *o, cha
 	    "enable_keep_alive",
 	    "yes",
 	    "keep_alive_timeout_ms",
-	    "120000",
+	    "30000",
 	    "request_timeout_ms",
-	    "600000",
+	    "30000",
 	    NULL,
 	};
 	struct mg_init_data init = {.callbacks = &callbacks, .configuration_options = options};
@@ -184,7 +193,7 @@ struct server *server_start(struct api *api, const struct server_options *o, cha
 		snprintf(ports, sizeof(ports), "[%s]:%u", o->listen_host, o->port);
 	else
 		snprintf(ports, sizeof(ports), "%s:%u", o->listen_host, o->port);
-	snprintf(threads, sizeof(threads), "%u", o->threads ? o->threads : 8);
+	snprintf(threads, sizeof(threads), "%u", o->threads ? o->threads : 32);
 
 	s->ctx = mg_start2(&init, &err);
 	if (!s->ctx) {

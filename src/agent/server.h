@@ -13,7 +13,7 @@
 struct server_options {
 	const char *listen_host; /* NULL or "::" for every address, IPv6 and IPv4 */
 	unsigned port;
-	unsigned threads; /* worker threads; 0 means 8 */
+	unsigned threads; /* worker threads; 0 means 32 (idle keep-alive connections hold one) */
 };
 
 struct server;

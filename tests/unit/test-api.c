@@ -454,8 +454,44 @@ static void test_commands(struct api *a, struct commands *c)
 			 "nested") == 0,
 	      "history ends with the nested command");
 	done(&r);
+	/* The callback runs after the result is visible: give the last one a moment. */
+	for (int i = 0; i < 100 && __atomic_load_n(&done_calls, __ATOMIC_SEQ_CST) < 4; i++)
+		usleep(20000);
 	CHECK(__atomic_load_n(&done_calls, __ATOMIC_SEQ_CST) == 4,
 	      "the done callback ran once per asynchronous command (%d)", done_calls);
+}
+
+static void *post_gate_and_wait(void *api)
+{
+	struct reply r = call(api, "POST", "/v1/commands/", "wait=true&" Q,
+			      "{\"name\":\"test.gate\",\"params\":{}}");
+	bool ok = r.status == 200 && strcmp(str_at(r.json, "command_status"), "SUCCEEDED") == 0;
+
+	done(&r);
+	return ok ? api : NULL;
+}
+
+/* A POST that waits for its command does not hold up the others: they get 409 at once. */
+static void test_wait_does_not_block(struct api *a)
+{
+	pthread_t t;
+	struct reply r;
+	void *ok = NULL;
+
+	pthread_mutex_lock(&gate_lock);
+	gate_open = false;
+	pthread_mutex_unlock(&gate_lock);
+	pthread_create(&t, NULL, post_gate_and_wait, a);
+	usleep(300000);
+	r = call(a, "POST", "/v1/commands/", Q, "{\"name\":\"test.ok\",\"params\":{}}");
+	CHECK(r.status == 409, "while a wait=true POST waits, another POST gets 409 at once");
+	done(&r);
+	r = call(a, "GET", "/v1/commands/", Q, NULL);
+	CHECK(r.status == 200, "and GET answers");
+	done(&r);
+	gate_release();
+	pthread_join(t, &ok);
+	CHECK(ok != NULL, "the waiting POST got SUCCEEDED once the command finished");
 }
 
 int main(void)
@@ -474,6 +510,7 @@ int main(void)
 	test_documents(a);
 	test_tokens(a);
 	test_commands(a, c);
+	test_wait_does_not_block(a);
 
 	api_free(a);
 	commands_free(c);

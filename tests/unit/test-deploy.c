@@ -81,6 +81,14 @@ static int make_root(void)
 	    dir, dev, dev, dev, dev, dev);
 }
 
+/* Images that must fail: no partition table, and a qcow2 header where raw was promised. */
+#define EXTRA_IMAGES                                                                               \
+	"(head -c 512 /dev/zero; head -c 1048064 /dev/urandom) > images/notable.raw && "           \
+	"(printf 'QFI\\373'; head -c 1048572 /dev/urandom) > images/fake.qcow2 && "                \
+	"for f in notable.raw fake.qcow2; do sha256sum images/$f | cut -c1-64 > "                  \
+	"images/$f.sha256; "                                                                       \
+	"done"
+
 /* images/disk.raw: a 16 MiB GPT image (ESP 4 MiB, Linux 8 MiB) with bytes that are not zeros. */
 static int make_image(void)
 {
@@ -90,7 +98,7 @@ static int make_image(void)
 			   "sfdisk -q images/disk.raw >/dev/null && "
 			   "head -c 4194304 /dev/urandom | dd of=images/disk.raw bs=1M seek=6 "
 			   "conv=notrunc status=none && sha256sum images/disk.raw | cut -c1-64 > "
-			   "images/disk.sha256",
+			   "images/disk.sha256 && " EXTRA_IMAGES,
 			   dir);
 	return run("cd %s && mkdir -p images defs && "
 		   "printf '[Partition]\\nType=esp\\nSizeMinBytes=4M\\nSizeMaxBytes=4M\\n' > "
@@ -98,7 +106,8 @@ static int make_image(void)
 		   "SizeMaxBytes=8M\\n' > defs/2.conf && systemd-repart --empty=create --size=16M "
 		   "--dry-run=no --definitions=defs images/disk.raw >/dev/null 2>&1 && "
 		   "head -c 4194304 /dev/urandom | dd of=images/disk.raw bs=1M seek=6 conv=notrunc "
-		   "status=none && sha256sum images/disk.raw | cut -c1-64 > images/disk.sha256",
+		   "status=none && sha256sum images/disk.raw | cut -c1-64 > images/disk.sha256 "
+		   "&& " EXTRA_IMAGES,
 		   dir);
 }
 
@@ -350,6 +359,49 @@ static void test_deploy(struct agent *a)
 	CHECK(strcmp(status_of(r), "FAILED") == 0 &&
 		  strstr(error_field(r, "type"), "ImageDownload"),
 	      "404: FAILED, %s", error_field(r, "type"));
+	json_object_put(r);
+
+	/* What was written must be a partitioned raw disk. */
+	a->conf.image_download_connection_retries = 0;
+	{
+		static const struct {
+			const char *image, *error;
+		} bad[] = {
+		    {"notable.raw", "Unable to find a valid partition table"},
+		    {"fake.qcow2", "is qcow2, not raw"},
+		};
+
+		for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+			char p[PATH_MAX + 64], url[128];
+			char *h;
+
+			snprintf(p, sizeof(p), "%s/images/%s.sha256", dir, bad[i].image);
+			h = slurp(p, &len);
+			if (h && len >= 64)
+				h[64] = '\0';
+			snprintf(url, sizeof(url), "/f/%s", bad[i].image);
+			code = execute(a, "deploy.execute_deploy_step",
+				       step_params(image_info(url, h ? h : ""), NULL, "1.1"), true,
+				       &r);
+			CHECK(strcmp(status_of(r), "FAILED") == 0 &&
+				  strstr(error_field(r, "details"), bad[i].error),
+			      "%s: FAILED (%s)", bad[i].image, error_field(r, "details"));
+			json_object_put(r);
+			free(h);
+		}
+	}
+
+	/* Without a config drive the backup GPT still goes to the end of the disk. */
+	code = execute(a, "deploy.execute_deploy_step",
+		       step_params(image_info("/f/disk.raw", sha), NULL, "1.1"), true, &r);
+	fd = open(disk, O_RDONLY | O_CLOEXEC);
+	t = NULL;
+	CHECK(strcmp(status_of(r), "SUCCEEDED") == 0 && fd >= 0 && ptable_read(fd, 512, &t) == 0 &&
+		  t->n_partitions == 2 && t->gpt_backup_lba == (128ULL << 20) / 512 - 1,
+	      "no config drive: SUCCEEDED, the backup GPT moved to the disk's last sector");
+	ptable_free(t);
+	if (fd >= 0)
+		close(fd);
 	json_object_put(r);
 	free(sha);
 	free(b64);
