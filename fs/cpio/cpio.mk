@@ -5,6 +5,7 @@
 # SOURCE_DATE_EPOCH, entries are sorted: two builds give the same bytes.
 
 AGENT_COMMAND := $(if $(INGOT_AGENT_CUSTOM),$(call qstrip,$(INGOT_AGENT_COMMAND)))
+AGENT_COMMAND := $(if $(INGOT_AGENT_INGOT),/usr/bin/ingot-agent,$(AGENT_COMMAND))
 ROOTFS_OVERLAYS := $(call qstrip,$(INGOT_ROOTFS_OVERLAY))
 ROOTFS_SKELETON := $(shell find $(TOPDIR)/fs/rootfs $(ROOTFS_OVERLAYS) 2>/dev/null)
 
@@ -17,7 +18,7 @@ endef
 $(eval $(call config-file,$(CONFIG_DIR)/init.conf,INIT_CONF))
 
 $(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(CONFIG_DIR)/init.conf \
-		$(LINUX_DIR)/.stamp_built $(ROOTFS_SKELETON) $(TOPDIR)/fs/cpio/cpio.mk
+		$(LINUX_DIR)/.stamp_built $(ROOTFS_SKELETON) $(TOPDIR)/fs/cpio/cpio.mk $(AGENT_BIN)
 	$(call msg,assembling the root filesystem)
 	$(Q)rm -rf $(TARGET) && mkdir -p $(TARGET)/bin $(TARGET)/sbin $(TARGET)/usr/bin \
 		$(TARGET)/usr/sbin $(TARGET)/etc/ingot
@@ -27,6 +28,7 @@ $(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(CONFIG_DI
 		[ -e $(TARGET)/$$a ] || [ -L $(TARGET)/$$a ] || ln -s /bin/busybox $(TARGET)/$$a; done
 	$(Q)cp $(BUILD)/init/init $(TARGET)/init
 	$(Q)cp $(CONFIG_DIR)/init.conf $(TARGET)/etc/ingot/init.conf
+	$(if $(AGENT_BIN),$(Q)cp $(AGENT_BIN) $(TARGET)/usr/bin/ingot-agent)
 	$(Q)if [ -d $(BUILD)/linux-modules/lib/modules ]; then \
 		mkdir -p $(TARGET)/lib && cp -R $(BUILD)/linux-modules/lib/modules $(TARGET)/lib/ && \
 		rm -f $(TARGET)/lib/modules/*/build $(TARGET)/lib/modules/*/source; fi

@@ -162,7 +162,7 @@ int configdrive_decode(const void *data, size_t size, bool raw_ok, size_t max, u
 		       size_t *ret_size, char *err, size_t err_size)
 {
 	_cleanup_free_ uint8_t *raw = NULL, *out = NULL;
-	size_t raw_size, out_size;
+	size_t raw_size = 0, out_size = 0;
 	int r;
 
 	r = base64_decode(data, size, &raw, &raw_size);

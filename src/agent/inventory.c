@@ -216,7 +216,7 @@ static const char *machine_arch(int root_fd, char *buf, size_t size)
 		return buf;
 	if (uname(&u) < 0)
 		return "";
-	snprintf(buf, size, "%s", u.machine);
+	snprintf(buf, size, "%.*s", (int)MIN(size - 1, sizeof(u.machine) - 1), u.machine);
 	return buf;
 }
 

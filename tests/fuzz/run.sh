@@ -22,7 +22,7 @@ set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${O:-$top/output}/fuzz
-CC=${CC:-clang}
+CC=${CC:-$(command -v clang || command -v clang-14 || echo clang)}
 CFLAGS="-std=gnu11 -g -O1 -Wall -Wextra -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-I$top/src -I$top/tests/fuzz"
