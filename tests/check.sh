@@ -7,7 +7,8 @@
 #   the build with one clear line.
 # all also runs the unit tests and each libFuzzer target for 10 s.
 # boot: boots the images of the first build (or IMAGES=) in QEMU, BIOS and
-#   UEFI, CD and disk, and waits for the init's "network up" marker.
+#   UEFI, CD and disk, and waits for the init's "network up" marker; with an
+#   agent in the images (INGOT_AGENT_INGOT), drives a deploy through it.
 #
 # Ends with the line "N passed, N failed, N skipped"; exits 1 on any failure.
 set -uo pipefail
@@ -335,6 +336,7 @@ all | boot)
 	done
 	t boot-rescue-shell-poweroff rescue_shell_poweroff
 	t boot-agent-respawn agent_respawn
+	t boot-agent-deploy "$TOPDIR/tests/boot/agent-deploy.py" "${IMAGES:-$SCRATCH/a/images}"
 	;;
 all | style | build) ;;
 *)
