@@ -55,6 +55,7 @@ void agent_done(struct agent *a)
 	commands_free(a->commands);
 	ironic_client_free(a->ironic);
 	free(a->callback_url);
+	free(a->verify_ca);
 	free(a->node_uuid);
 	free(a->inspected_uuid);
 	free(a->token);
@@ -408,6 +409,12 @@ int agent_lookup(struct agent *a)
 	unsigned attempt = 0, conflicts = 0;
 	int r;
 
+	/* A version discovered before (main.c, for automatic TLS) is kept, as IPA keeps it. */
+	if (!have_version && a->api_version.major != 0 &&
+	    ironic_version_cmp(a->api_version, IRONIC_VERSION_FALLBACK) != 0) {
+		v = a->api_version;
+		have_version = true;
+	}
 	r = agent_mac_addresses(a->root_fd, &macs);
 	if (r < 0)
 		log_warning("cannot list the network interfaces: %s", strerror(-r));
@@ -498,7 +505,7 @@ void agent_heartbeat_loop(struct agent *a)
 		    ironic_version_cmp(a->api_version, IRONIC_VERSION_FALLBACK) == 0)
 			a->api_version = ironic_client_discover(a->ironic);
 		body = ironic_heartbeat_body(a->api_version, a->callback_url, token, AGENT_VERSION,
-					     NULL);
+					     a->verify_ca);
 		if (asprintf(&path, "/v1/heartbeat/%s", a->node_uuid) < 0)
 			path = NULL;
 		last_attempt = now_mono();

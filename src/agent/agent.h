@@ -39,6 +39,7 @@ struct agent {
 	struct ironic_client *ironic;
 	struct ironic_version api_version;
 	char *callback_url;
+	char *verify_ca; /* the automatic TLS certificate (PEM), sent in every heartbeat, or NULL */
 	char *node_uuid;
 	char *inspected_uuid; /* the node inspection named: lookup sends it as node_uuid */
 	unsigned heartbeat_timeout;
@@ -97,7 +98,9 @@ int agent_advertise_address(struct agent *a, char **ret);
  */
 int agent_inspect(struct agent *a, char **ret_node_uuid);
 
-/* Lookup until it succeeds or ipa-lookup-timeout passes (then -ETIMEDOUT). */
+/* Lookup until it succeeds or ipa-lookup-timeout passes (then -ETIMEDOUT). The API version
+ * is ipa-ironic-api-version, else a->api_version when a discovery found one, else discovered
+ * (again at each attempt while it fails). */
 int agent_lookup(struct agent *a);
 
 /* Heartbeats until agent_stop_heartbeats(); returns then. */

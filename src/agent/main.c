@@ -9,6 +9,8 @@
  *   --help, --version
  */
 
+#define _GNU_SOURCE 1 /* asprintf() */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,6 +23,7 @@
 #include "agent/agent.h"
 #include "agent/http.h"
 #include "agent/log.h"
+#include "agent/tls.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
 #include "basic/strv.h"
@@ -71,13 +74,125 @@ static int load_config(struct agent *a, const char *root, int argc, char **argv)
 	return 0;
 }
 
+/* Attempts at GET / before the server starts; each failure waits as a failed lookup. */
+#define DISCOVERY_ATTEMPTS 3
+
+/*
+ * The API version that decides automatic TLS: ipa-ironic-api-version, else GET /. IPA asks
+ * when it looks up, and again at each lookup attempt while it fails; ingot asks before the
+ * server starts (the scheme is in the callback URL), a few times, then takes 1.31 and serves
+ * plain HTTP, as IPA does with an Ironic it cannot ask.
+ */
+static struct ironic_version discover_version(struct agent *a)
+{
+	struct ironic_version v = {a->conf.ironic_api_version.major,
+				   a->conf.ironic_api_version.minor};
+
+	if (v.major != 0)
+		return v;
+	for (unsigned i = 1;; i++) {
+		v = ironic_client_discover(a->ironic);
+		if (ironic_version_cmp(v, IRONIC_VERSION_FALLBACK) != 0 || i == DISCOVERY_ATTEMPTS)
+			return v;
+		sleep((unsigned)ironic_lookup_backoff(i, a->conf.lookup_interval, random_unit()) +
+		      1);
+	}
+}
+
+/*
+ * Automatic TLS, as IPA's _start_auto_tls(): when Ironic takes agent_verify_ca (API >= 1.68),
+ * a fresh key and self-signed certificate for the advertised address, sent in every heartbeat.
+ * ipa-advertise-protocol=https asks for TLS with an older Ironic too (the certificate then
+ * has to reach Ironic another way). *ret_pem: the file for the server, or NULL for plain
+ * HTTP. Fails only for lack of memory.
+ */
+static int setup_tls(struct agent *a, const char *root, const char *address, char **ret_pem)
+{
+	bool verify_ca = ironic_version_cmp(a->api_version, IRONIC_VERSION_VERIFY_CA) >= 0;
+	struct tls_identity id = {0};
+	char host[256] = "", *error = NULL;
+	int r;
+
+	*ret_pem = NULL;
+	if (!verify_ca && a->conf.advertise_protocol != AGENT_PROTOCOL_HTTPS) {
+		log_warning("Ironic API %u.%u does not support automated TLS (1.68 does): "
+			    "serving plain HTTP",
+			    a->api_version.major, a->api_version.minor);
+		return 0;
+	}
+	if (!verify_ca)
+		log_warning("ipa-advertise-protocol=https: Ironic API %u.%u cannot receive the "
+			    "certificate (agent_verify_ca needs 1.68); it must trust it otherwise",
+			    a->api_version.major, a->api_version.minor);
+	log_info("Generating TLS parameters automatically for IP %s", address);
+	log_info("Generating TLS certificate with %s curve",
+		 tls_curve_name(a->conf.tls_certificate_curve));
+	(void)gethostname(host, sizeof(host) - 1);
+	r = tls_global_init();
+	if (r == 0)
+		r = tls_identity_generate(a->conf.tls_certificate_curve, address, host, &id,
+					  &error);
+	if (r == 0)
+		r = tls_identity_write(&id, a->root_fd, &error);
+	if (r == -ENOMEM) {
+		log_error("out of memory");
+		tls_identity_done(&id);
+		free(error);
+		return r;
+	}
+	if (r < 0) {
+		log_error("automated TLS: %s; serving plain HTTP", error ? error : strerror(-r));
+		tls_identity_done(&id);
+		free(error);
+		return 0;
+	}
+	log_info("Generated TLS certificate for IP address %s (CN=%s, ECDSA %s with SHA-512), "
+		 "valid from %d s ago for %d days",
+		 address, host[0] ? host : "localhost",
+		 tls_curve_name(a->conf.tls_certificate_curve), TLS_CLOCK_SKEW_S, TLS_VALID_DAYS);
+	if (a->conf.tls_min_version == AGENT_TLS_1_3)
+		log_warning("ipa-tls-min-version=1.3: civetweb on mbedTLS cannot refuse TLS 1.2; "
+			    "the API accepts TLS 1.2 and 1.3");
+	if (a->conf.tls_cipher_suites)
+		log_warning("ipa-tls-cipher-suites: civetweb on mbedTLS cannot restrict the "
+			    "suites; mbedTLS's defaults apply");
+	if (verify_ca)
+		a->verify_ca = TAKE_PTR(id.cert_pem);
+	tls_identity_done(&id);
+	if (asprintf(ret_pem, "%s/%s/%s", strcmp(root, "/") == 0 ? "" : root, TLS_DIR,
+		     TLS_SERVER_FILE) < 0) {
+		*ret_pem = NULL;
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int start_server(struct agent *a, const char *tls_pem)
+{
+	char *error = NULL;
+
+	a->server = server_start(a->api,
+				 &(struct server_options){.listen_host = a->conf.listen_host,
+							  .port = a->conf.listen_port,
+							  .tls_pem = tls_pem},
+				 &error);
+	if (!a->server) {
+		log_error("%s", error ? error : "cannot start the API server");
+		free(error);
+		return -EIO;
+	}
+	log_info("API listening on port %u (%s)", a->conf.listen_port, tls_pem ? "HTTPS" : "HTTP");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct agent a;
 	const char *root = "/";
 	char **rest;
 	int n_rest = 1, r;
-	char *error = NULL;
+	char *address = NULL, *tls_pem = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	agent_init(&a);
@@ -137,27 +252,19 @@ int main(int argc, char **argv)
 		a.token = strdup(a.conf.agent_token);
 	}
 
-	a.server = server_start(
-	    a.api,
-	    &(struct server_options){.listen_host = a.conf.listen_host, .port = a.conf.listen_port},
-	    &error);
-	if (!a.server) {
-		log_error("%s", error ? error : "cannot start the API server");
-		free(error);
-		agent_done(&a);
-		return 1;
-	}
-	log_info("API listening on port %u", a.conf.listen_port);
-
+	/* IPA inspects before it serves or looks up (inspection needs neither). */
 	r = agent_inspect(&a, &a.inspected_uuid);
 	if (r < 0) {
-		server_stop(a.server);
 		agent_done(&a);
 		return 1;
 	}
 
 	if (!a.conf.api_urls || strcmp(a.conf.api_urls[0], "mdns") == 0) {
 		log_warning("no ipa-api-url: serving the API without Ironic");
+		if (start_server(&a, NULL) < 0) {
+			agent_done(&a);
+			return 1;
+		}
 		for (;;)
 			pause();
 	}
@@ -167,19 +274,28 @@ int main(int argc, char **argv)
 					    .request_id = a.conf.global_request_id,
 					    .insecure = a.conf.insecure,
 					    .timeout_s = a.conf.http_request_timeout});
-	r = a.ironic ? agent_advertise_address(&a, &error) : -ENOMEM;
+	r = a.ironic ? agent_advertise_address(&a, &address) : -ENOMEM;
 	if (r < 0) {
 		log_error("no address to advertise to Ironic: %s", strerror(-r));
-		server_stop(a.server);
 		agent_done(&a);
 		return 1;
 	}
-	/* Automatic TLS is issue 6: until the server speaks it, an https callback would fail. */
-	if (a.conf.advertise_protocol == AGENT_PROTOCOL_HTTPS)
-		log_warning("ipa-advertise-protocol=https: the API does not serve TLS yet; "
-			    "advertising http");
-	a.callback_url = ironic_callback_url(false, error, a.conf.advertise_port);
-	free(error);
+
+	/* Discovery, then the certificate, then the server: listening before the lookup, so
+	 * before the first heartbeat. */
+	a.api_version = discover_version(&a);
+	r = setup_tls(&a, root, address, &tls_pem);
+	if (r < 0) {
+		agent_done(&a);
+		return 1;
+	}
+	if (start_server(&a, tls_pem) < 0) {
+		agent_done(&a);
+		return 1;
+	}
+	a.callback_url = ironic_callback_url(tls_pem != NULL, address, a.conf.advertise_port);
+	free(address);
+	free(tls_pem);
 	log_info("callback URL %s", a.callback_url);
 
 	r = agent_lookup(&a);

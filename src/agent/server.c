@@ -5,6 +5,7 @@
 
 #include <civetweb.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,11 @@ static int begin_request(struct mg_connection *conn)
 	return resp.status;
 }
 
+static void init_tls_library(void)
+{
+	(void)mg_init_library(MG_FEATURES_TLS);
+}
+
 struct server *server_start(struct api *api, const struct server_options *o, char **error)
 {
 	struct mg_callbacks callbacks = {.begin_request = begin_request};
@@ -171,6 +177,8 @@ struct server *server_start(struct api *api, const struct server_options *o, cha
 	    "30000",
 	    "request_timeout_ms",
 	    "30000",
+	    NULL, /* "ssl_certificate" */
+	    NULL,
 	    NULL,
 	};
 	struct mg_init_data init = {.callbacks = &callbacks, .configuration_options = options};
@@ -194,11 +202,20 @@ struct server *server_start(struct api *api, const struct server_options *o, cha
 	else
 		snprintf(ports, sizeof(ports), "%s:%u", o->listen_host, o->port);
 	snprintf(threads, sizeof(threads), "%u", o->threads ? o->threads : 32);
+	if (o->tls_pem) {
+		static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+		/* civetweb's TLS feature once per process (mbedTLS: nothing global to set up). */
+		pthread_once(&once, init_tls_library);
+		strcat(ports, "s");
+		options[10] = "ssl_certificate";
+		options[11] = o->tls_pem;
+	}
 
 	s->ctx = mg_start2(&init, &err);
 	if (!s->ctx) {
-		if (asprintf(error, "cannot listen on %s: %s", ports,
-			     errtext[0] ? errtext : "unknown error") < 0)
+		if (asprintf(error, "cannot %s on %s: %s", o->tls_pem ? "serve TLS" : "listen",
+			     ports, errtext[0] ? errtext : "unknown error") < 0)
 			*error = NULL;
 		free(s);
 		return NULL;

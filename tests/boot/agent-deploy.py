@@ -1,10 +1,20 @@
 #!/usr/bin/env python3
-"""agent-deploy.py IMAGES: the agent of an ingot image, in QEMU, driven as Ironic drives it.
+"""agent-deploy.py IMAGES [tls|http]: the agent of an ingot image, in QEMU, driven as Ironic
+drives it.
 
 Boots IMAGES/bzImage + rootfs.cpio.xz (built with INGOT_AGENT_INGOT) with a 5 GiB virtio disk
 and user networking, against tests/unit/data/ironic-stub.py on loopback (a stand-in for
 Ironic's lookup and heartbeat endpoints; the end-to-end tests run the real Ironic) and an
-HTTP server for the image. Then, through the agent's port (forwarded to loopback):
+HTTP server for the image.
+
+Mode tls (the default): the stub answers API version 1.82, so the agent serves automatic TLS.
+The heartbeat the stub recorded must carry an https callback URL and, as agent_verify_ca, a
+self-signed certificate whose one extension is a critical subjectAltName with the guest's
+address 10.0.2.15; everything below then talks HTTPS, trusting only that certificate (the
+forwarded address is 127.0.0.1, so the host name is not checked: the SAN is checked apart).
+Mode http: the stub answers 1.46 (before agent_verify_ca): plain HTTP, no agent_verify_ca.
+
+Then, through the agent's port (forwarded to loopback):
   - bad input: no token, a wrong token, malformed JSON, an unknown command, a 20 MB body;
   - deploy.get_deploy_steps, then write_image of a GPT image with a config drive, polled with
     GET /v1/commands/ as the conductor polls; get_partition_uuids; a wrong checksum;
@@ -17,6 +27,7 @@ Exit 0 on success, 1 on a failure, 77 (with the reason) when it cannot run here.
 import base64
 import gzip
 import hashlib
+import http.client
 import http.server
 import json
 import os
@@ -28,13 +39,17 @@ import sys
 import tempfile
 import threading
 import time
+import ssl
 import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STUB = os.path.join(HERE, "..", "unit", "data", "ironic-stub.py")
 TOKEN = "rEk9S6g2l4O3uZpXwT1cYvQ8aHn0mJbFdK7sL5eG2iU"
+GUEST_IP = "10.0.2.15"  # QEMU user networking
 failures = []
+# Set once the agent's certificate is known (mode tls): every call goes over HTTPS with it.
+tls = {"context": None}
 
 
 def check(ok, what):
@@ -50,17 +65,90 @@ def free_port():
 
 
 def call(port, method, path, body=None, token=TOKEN, raw=None, timeout=120):
-    url = "http://127.0.0.1:%d%s" % (port, path)
+    url = "%s://127.0.0.1:%d%s" % ("https" if tls["context"] else "http", port, path)
     if token is not None:
         url += ("&" if "?" in path else "?") + "agent_token=" + token
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request(url, data=data, method=method,
                                  headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=tls["context"]) as r:
             return r.status, json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
+
+
+def der_read(buf, i):
+    """One DER element at buf[i]: (tag, content start, content end)."""
+    tag, n = buf[i], buf[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7F
+        n = int.from_bytes(buf[i:i + k], "big")
+        i += k
+    return tag, i, i + n
+
+
+def der_children(buf, start, end):
+    out = []
+    while start < end:
+        tag, s, e = der_read(buf, start)
+        out.append((tag, s, e))
+        start = e
+    return out
+
+
+def cert_extensions(der):
+    """[(oid bytes, critical, value bytes)] of an X.509 certificate."""
+    _, s, e = der_read(der, 0)
+    _, s, e = der_children(der, s, e)[0]  # tbsCertificate
+    exts = []
+    for tag, cs, ce in der_children(der, s, e):
+        if tag != 0xA3:  # [3] extensions
+            continue
+        _, ss, se = der_read(der, cs)
+        for _, xs, xe in der_children(der, ss, se):
+            parts = der_children(der, xs, xe)
+            oid = der[parts[0][1]:parts[0][2]]
+            critical = len(parts) == 3 and der[parts[1][1]:parts[1][2]] == b"\xff"
+            exts.append((oid, critical, der[parts[-1][1]:parts[-1][2]]))
+    return exts
+
+
+def heartbeats(stub_port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/_requests" % stub_port) as r:
+        seen = json.loads(r.read())
+    return [x["body"] for x in seen if x["path"].startswith("/v1/heartbeat/")]
+
+
+def check_certificate(pem, d):
+    """The automatic TLS certificate, as IPA's generate_tls_certificate makes it."""
+    der = ssl.PEM_cert_to_DER_cert(pem)
+    san = b"\x30\x06\x87\x04" + socket.inet_aton(GUEST_IP)
+    exts = cert_extensions(der)
+    check(exts == [(b"\x55\x1d\x11", True, san)],
+          "certificate: one extension, subjectAltName IP:%s, critical" % GUEST_IP)
+    path = os.path.join(d, "agent-ca.pem")
+    with open(path, "w") as f:
+        f.write(pem)
+    text = subprocess.run(["openssl", "x509", "-noout", "-text", "-in", path],
+                          capture_output=True, text=True).stdout
+    check("NIST CURVE: P-384" in text and "Signature Algorithm: ecdsa-with-SHA512" in text,
+          "certificate: ECDSA P-384, signed with SHA-512")
+    fields = subprocess.run(["openssl", "x509", "-noout", "-subject", "-issuer", "-startdate",
+                             "-enddate", "-serial", "-in", path],
+                            capture_output=True, text=True).stdout.split("\n")
+    print("   " + "; ".join(f for f in fields if f))
+    info = ssl._ssl._test_decode_cert(path)
+    start = ssl.cert_time_to_seconds(info["notBefore"])
+    end = ssl.cert_time_to_seconds(info["notAfter"])
+    check(abs(end - start - (30 * 86400 + 3600)) < 5 and start < time.time() - 3000,
+          "certificate: valid from 1 h before its making for 30 days")
+    subject = [f for f in fields if f.startswith("subject=")]
+    issuer = [f for f in fields if f.startswith("issuer=")]
+    check(subject and issuer and subject[0][8:] == issuer[0][7:]
+          and subject[0][8:].strip().startswith("CN"), "certificate: subject = issuer = CN=...")
+    return path, der
 
 
 def make_image(d):
@@ -134,10 +222,11 @@ def poll_last(port, timeout=300):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: agent-deploy.py IMAGES", file=sys.stderr)
+    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and sys.argv[2] not in ("tls", "http")):
+        print("usage: agent-deploy.py IMAGES [tls|http]", file=sys.stderr)
         return 2
     images = sys.argv[1]
+    mode = sys.argv[2] if len(sys.argv) == 3 else "tls"
     for tool in ("qemu-system-x86_64", "systemd-repart", "xorriso"):
         if not shutil.which(tool):
             print("skip: %s not found" % tool)
@@ -160,7 +249,8 @@ def main():
         with open(disk, "wb") as f:
             f.truncate(5 << 30)
 
-        stub = subprocess.Popen([sys.executable, STUB, "normal"], stdin=subprocess.PIPE,
+        stub = subprocess.Popen([sys.executable, STUB, "normal" if mode == "tls" else "old"],
+                                stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, text=True)
         procs.append(stub)
         ironic_port = int(stub.stdout.readline())
@@ -186,6 +276,36 @@ def main():
         check(wait_for(serial, "heartbeat sent", 120),
               "first heartbeat %.1f s after QEMU started (lookup through a 409 and a 404)"
               % (time.time() - start))
+
+        hb = heartbeats(ironic_port)
+        body = hb[0] if hb else {}
+        if mode == "tls":
+            check(body.get("callback_url") == "https://%s:9999" % GUEST_IP,
+                  "heartbeat: callback_url %s" % body.get("callback_url"))
+            pem = body.get("agent_verify_ca") or ""
+            check(pem.startswith("-----BEGIN CERTIFICATE-----"),
+                  "heartbeat: agent_verify_ca is a PEM certificate")
+            ca, der = check_certificate(pem, d) if pem else (None, None)
+            ctx = ssl.create_default_context(cafile=ca) if ca else None
+            if ctx:
+                ctx.check_hostname = False  # 127.0.0.1 forwarded; the SAN is checked above
+                tls["context"] = ctx
+                with socket.create_connection(("127.0.0.1", api_port), timeout=30) as raw:
+                    with ctx.wrap_socket(raw) as conn:
+                        check(conn.getpeercert(binary_form=True) == der,
+                              "the API serves that certificate (%s)" % conn.version())
+            status, _ = call(api_port, "GET", "/v1/status", token=None)
+            check(status == 200, "GET /v1/status over HTTPS, verified against it")
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/v1/status" % api_port, timeout=10)
+                check(False, "plain HTTP refused")
+            except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+                check(True, "plain HTTP refused")
+        else:
+            check(body.get("callback_url") == "http://%s:9999" % GUEST_IP
+                  and "agent_verify_ca" not in body,
+                  "heartbeat (API 1.46): callback_url %s, no agent_verify_ca"
+                  % body.get("callback_url"))
 
         status, body = call(api_port, "POST", "/v1/commands/?wait=true", token=None,
                             body={"name": "standby.sync", "params": {}})
@@ -242,6 +362,12 @@ def main():
             check(True, "QEMU exited: the node powered off")
         except subprocess.TimeoutExpired:
             check(False, "QEMU exited: the node powered off")
+        hb = heartbeats(ironic_port)
+        if mode == "tls":
+            check(len(hb) > 1 and all(b.get("agent_verify_ca") == pem
+                                      and b.get("callback_url", "").startswith("https://")
+                                      for b in hb),
+                  "all %d heartbeats carried the same agent_verify_ca" % len(hb))
 
         with open(img, "rb") as f:
             image = f.read()

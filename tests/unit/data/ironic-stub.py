@@ -2,11 +2,12 @@
 """A stand-in for Ironic's ramdisk endpoints, for tests/unit/test-agent.c only.
 
 This is not Ironic: the end-to-end tests run the real one. It answers as the recorded Ironic
-21.4.4 does (shared/docs/ironic-samples): GET / (version 1.82), GET /v1/lookup (first a 409,
-then a 404, then 200 with a token; in mode "404": always 404), POST /v1/heartbeat/<uuid>
-(202), POST /v1/continue (ironic-inspector: 200 {"uuid": ...}). GET /_requests lists what
-it saw, with times.
-Usage: ironic-stub.py [normal|404]. Prints its port on stdout; exits when stdin closes.
+21.4.4 does (shared/docs/ironic-samples): GET / (version 1.82; in mode "old": 1.46, before
+agent_verify_ca, so that the agent serves plain HTTP), GET /v1/lookup (first a 409, then a
+404, then 200 with a token; in mode "404": always 404), POST /v1/heartbeat/<uuid> (202),
+POST /v1/continue (ironic-inspector: 200 {"uuid": ...}). GET /_requests lists what it saw,
+with times.
+Usage: ironic-stub.py [normal|404|old]. Prints its port on stdout; exits when stdin closes.
 """
 import http.server
 import json
@@ -16,6 +17,7 @@ import time
 
 TOKEN = "rEk9S6g2l4O3uZpXwT1cYvQ8aHn0mJbFdK7sL5eG2iU"
 MODE = sys.argv[1] if len(sys.argv) > 1 else "normal"
+VERSION = "1.46" if MODE == "old" else "1.82"
 seen = []
 lookups = [0]
 lock = threading.Lock()
@@ -31,7 +33,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = json.dumps(obj).encode() if obj is not None else b""
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
-        self.send_header("X-OpenStack-Ironic-API-Version", "1.82")
+        self.send_header("X-OpenStack-Ironic-API-Version", VERSION)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -53,7 +55,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.record(None)
         if self.path == "/":
             return self.send(200, {"name": "OpenStack Ironic API",
-                                   "default_version": {"id": "v1", "version": "1.82",
+                                   "default_version": {"id": "v1", "version": VERSION,
                                                        "min_version": "1.1"}})
         if self.path.startswith("/v1/lookup"):
             with lock:
