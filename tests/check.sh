@@ -336,7 +336,8 @@ all | boot)
 	done
 	t boot-rescue-shell-poweroff rescue_shell_poweroff
 	t boot-agent-respawn agent_respawn
-	t boot-agent-deploy "$TOPDIR/tests/boot/agent-deploy.py" "${IMAGES:-$SCRATCH/a/images}"
+	t boot-agent-deploy "$TOPDIR/tests/boot/agent-deploy.py" "${IMAGES:-$SCRATCH/a/images}" tls
+	t boot-agent-deploy-http "$TOPDIR/tests/boot/agent-deploy.py" "${IMAGES:-$SCRATCH/a/images}" http
 	;;
 all | style | build) ;;
 *)
