@@ -8,6 +8,12 @@ AGENT_COMMAND := $(if $(INGOT_AGENT_CUSTOM),$(call qstrip,$(INGOT_AGENT_COMMAND)
 AGENT_COMMAND := $(if $(INGOT_AGENT_INGOT),/usr/bin/ingot-agent,$(AGENT_COMMAND))
 ROOTFS_OVERLAYS := $(call qstrip,$(INGOT_ROOTFS_OVERLAY))
 ROOTFS_SKELETON := $(shell find $(TOPDIR)/fs/rootfs $(ROOTFS_OVERLAYS) 2>/dev/null)
+# The build's CA bundle (INGOT_CA_BUNDLE), relative paths from the ingot tree.
+CA_BUNDLE_SRC := $(call qstrip,$(INGOT_CA_BUNDLE))
+CA_BUNDLE_SRC := $(if $(CA_BUNDLE_SRC),$(if $(filter /%,$(CA_BUNDLE_SRC)),,$(TOPDIR)/)$(CA_BUNDLE_SRC))
+# Changing the option (to another file, or to none) reassembles the tree.
+CA_BUNDLE_CONF := INGOT_CA_BUNDLE=$(CA_BUNDLE_SRC)
+$(eval $(call config-file,$(CONFIG_DIR)/ca-bundle.path,CA_BUNDLE_CONF))
 
 # The init's build-time defaults; the kernel command line overrides them.
 define INIT_CONF
@@ -18,7 +24,9 @@ endef
 $(eval $(call config-file,$(CONFIG_DIR)/init.conf,INIT_CONF))
 
 $(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(CONFIG_DIR)/init.conf \
-		$(LINUX_DIR)/.stamp_built $(ROOTFS_SKELETON) $(TOPDIR)/fs/cpio/cpio.mk $(AGENT_BIN)
+		$(CONFIG_DIR)/ca-bundle.path \
+		$(LINUX_DIR)/.stamp_built $(ROOTFS_SKELETON) $(TOPDIR)/fs/cpio/cpio.mk $(AGENT_BIN) \
+		$(wildcard $(CA_BUNDLE_SRC))
 	$(call msg,assembling the root filesystem)
 	$(Q)rm -rf $(TARGET) && mkdir -p $(TARGET)/bin $(TARGET)/sbin $(TARGET)/usr/bin \
 		$(TARGET)/usr/sbin $(TARGET)/etc/ingot
@@ -32,6 +40,16 @@ $(TARGET)/.stamp: $(BUSYBOX_DIR)/.stamp_extracted $(BUILD)/init/init $(CONFIG_DI
 	$(Q)if [ -d $(BUILD)/linux-modules/lib/modules ]; then \
 		mkdir -p $(TARGET)/lib && cp -R $(BUILD)/linux-modules/lib/modules $(TARGET)/lib/ && \
 		rm -f $(TARGET)/lib/modules/*/build $(TARGET)/lib/modules/*/source; fi
+	$(if $(CA_BUNDLE_SRC),$(Q)f='$(CA_BUNDLE_SRC)'; \
+		test -f "$$f" && test -r "$$f" || \
+		$(call die,INGOT_CA_BUNDLE: '$$f' is not a readable file; set it to a PEM file of CA certificates or empty it in menuconfig); \
+		b=$$(grep -c -e '^-----BEGIN CERTIFICATE-----' "$$f" || :); \
+		e=$$(grep -c -e '^-----END CERTIFICATE-----' "$$f" || :); \
+		o=$$(grep -e '^-----BEGIN ' "$$f" | grep -cv -e '^-----BEGIN CERTIFICATE-----' || :); \
+		test "$$b" -gt 0 && test "$$b" = "$$e" && test "$$o" = 0 || \
+		$(call die,INGOT_CA_BUNDLE: '$$f' is not PEM certificates (BEGIN/END CERTIFICATE blocks only; convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)); \
+		mkdir -p $(TARGET)/etc/ingot/ca && cp "$$f" $(TARGET)/etc/ingot/ca/build.pem && \
+		chmod 0644 $(TARGET)/etc/ingot/ca/build.pem)
 	$(Q)for d in $(ROOTFS_OVERLAYS); do test -d $$d || \
 		$(call die,rootfs overlay '$$d' is not a directory; check INGOT_ROOTFS_OVERLAY); \
 		cp -R $$d/. $(TARGET)/; done

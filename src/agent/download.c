@@ -15,6 +15,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <json-c/json.h>
 
 #include "agent/download.h"
+#include "agent/http.h" /* the URL helpers only (inline) */
 #include "agent/log.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
@@ -43,6 +45,9 @@ static usec_t mono_usec(void)
 
 /* Internal: the outer loop retries this; every other negative value ends the download. */
 #define RETRY_DOWNLOAD (-EAGAIN)
+
+/* The note that no CA bundle is given: once, at the first https URL. */
+static atomic_bool no_ca_said;
 
 void download_params_init(struct download_params *p)
 {
@@ -417,12 +422,26 @@ static int xfer_setup(struct xfer *x, const char *url)
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION,
+			 (long)(p->tls13 ? CURL_SSLVERSION_TLSv1_3 : CURL_SSLVERSION_TLSv1_2));
+	if (p->ciphers)
+		curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, p->ciphers);
 	if (p->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (p->cafile)
+		if (http_url_is_https(url)) {
+			char origin[256];
+
+			http_url_origin(url, origin, sizeof(origin));
+			log_warning("ipa-insecure: the TLS certificate of %s is not verified",
+				    origin);
+		}
+	} else if (p->cafile) {
 		curl_easy_setopt(c, CURLOPT_CAINFO, p->cafile);
+	} else if (http_url_is_https(url) && !atomic_exchange(&no_ca_said, true)) {
+		log_warning("no CA bundle in /etc/ingot/ca: libcurl's built-in CA store applies to "
+			    "image downloads (the ingot image has none)");
+	}
 	if (p->certfile && p->keyfile) {
 		curl_easy_setopt(c, CURLOPT_SSLCERT, p->certfile);
 		curl_easy_setopt(c, CURLOPT_SSLKEY, p->keyfile);

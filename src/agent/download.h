@@ -62,10 +62,12 @@ struct download_params {
 	unsigned max_duration;	     /* s, 0: none */
 	bool md5_enabled;	     /* IPA's [DEFAULT]md5_enabled (true) */
 
-	bool insecure;	      /* ipa-insecure: no TLS verification */
+	bool insecure;	      /* ipa-insecure: no TLS verification (a warning per request) */
 	const char *cafile;   /* CA bundle instead of the system's, or NULL */
 	const char *certfile; /* client certificate and key, or NULL */
 	const char *keyfile;
+	bool tls13;	     /* ipa-tls-min-version=1.3 (else TLS 1.2 at least) */
+	const char *ciphers; /* ipa-tls-cipher-suites, or NULL */
 
 	unsigned progress_interval; /* s between progress lines (5) */
 	const atomic_bool *cancel;  /* set from another thread to stop, or NULL */

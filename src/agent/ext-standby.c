@@ -88,6 +88,7 @@ static int configdrive_fetch(struct agent *a, const char *value, uint8_t **ret, 
 	    &(struct http_request){.method = "GET",
 				   .url = value,
 				   .insecure = a->conf.insecure,
+				   .ca_file = http_tls_get()->ca_file,
 				   .timeout_s = a->conf.image_download_connection_timeout * 10,
 				   .max_body = CONFIGDRIVE_ENCODED_MAX},
 	    &resp);
@@ -265,6 +266,9 @@ HANDLER(standby_prepare_image)
 	p.max_duration = a->conf.image_download_max_duration;
 	p.md5_enabled = a->md5_enabled;
 	p.insecure = a->conf.insecure;
+	p.cafile = http_tls_get()->ca_file;
+	p.tls13 = http_tls_get()->tls13;
+	p.ciphers = http_tls_get()->ciphers;
 	r = download_image(&p, fd, &res);
 	if (r < 0) {
 		*ret_error = error_from_image_error(&res.error);

@@ -2,11 +2,17 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/log.h"
 #include "basic/macro.h"
+
+static struct http_tls tls;
+static char *tls_ca_file, *tls_ciphers;
+static atomic_bool no_ca_said;
 
 struct sink {
 	char *buf;
@@ -44,6 +50,56 @@ static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 int http_global_init(void)
 {
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
+}
+
+int http_tls_set(const struct http_tls *t)
+{
+	char *ca = t->ca_file ? strdup(t->ca_file) : NULL;
+	char *ciphers = t->ciphers ? strdup(t->ciphers) : NULL;
+
+	if ((t->ca_file && !ca) || (t->ciphers && !ciphers)) {
+		free(ca);
+		free(ciphers);
+		return -ENOMEM;
+	}
+	free(tls_ca_file);
+	free(tls_ciphers);
+	tls_ca_file = ca;
+	tls_ciphers = ciphers;
+	tls = (struct http_tls){
+	    .ca_file = ca, .insecure = t->insecure, .tls13 = t->tls13, .ciphers = ciphers};
+	atomic_store(&no_ca_said, false);
+	return 0;
+}
+
+const struct http_tls *http_tls_get(void)
+{
+	return &tls;
+}
+
+/* The TLS options of one request; the warnings the settings call for. */
+static void tls_setup(CURL *h, const char *url, bool insecure, const char *ca_file)
+{
+	char origin[256];
+
+	curl_easy_setopt(h, CURLOPT_SSLVERSION,
+			 (long)(tls.tls13 ? CURL_SSLVERSION_TLSv1_3 : CURL_SSLVERSION_TLSv1_2));
+	if (tls.ciphers)
+		curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, tls.ciphers);
+	if (insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+		if (http_url_is_https(url)) {
+			http_url_origin(url, origin, sizeof(origin));
+			log_warning("ipa-insecure: the TLS certificate of %s is not verified",
+				    origin);
+		}
+	} else if (ca_file) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
+	} else if (http_url_is_https(url) && !atomic_exchange(&no_ca_said, true)) {
+		log_warning("no CA bundle in /etc/ingot/ca: libcurl's built-in CA store applies "
+			    "(the ingot image has none: https peers cannot be verified)");
+	}
 }
 
 static int errno_from_curl(CURLcode c)
@@ -100,12 +156,8 @@ int http_request(const struct http_request *req, struct http_response *ret)
 	}
 	if (req->timeout_s)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)req->timeout_s);
-	if (req->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (req->ca_file) {
-		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
-	}
+	tls_setup(h, req->url, req->insecure || tls.insecure,
+		  req->ca_file ? req->ca_file : tls.ca_file);
 
 	code = curl_easy_perform(h);
 	if (code == CURLE_OK) {

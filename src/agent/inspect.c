@@ -206,6 +206,7 @@ int agent_inspect(struct agent *a, char **ret_node_uuid)
 							.body = text,
 							.body_len = strlen(text),
 							.insecure = a->conf.insecure,
+							.ca_file = http_tls_get()->ca_file,
 							.timeout_s = a->conf.http_request_timeout,
 							.max_body = INSPECT_ANSWER_MAX},
 				 &resp);

@@ -348,7 +348,8 @@ int ironic_client_request(struct ironic_client *c, const char *method, const cha
 			return -ENOMEM;
 		req.url = url;
 		r = http_request(&req, ret);
-		if (r != -ECONNREFUSED && r != -ETIMEDOUT) {
+		/* requests' ConnectionError covers TLS failures (SSLError) too: next URL. */
+		if (r != -ECONNREFUSED && r != -ETIMEDOUT && r != -EPROTO) {
 			if (i > 0) {
 				/* This one works: try it first from now on. */
 				char *u = c->urls[i];

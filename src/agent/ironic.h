@@ -90,8 +90,8 @@ struct ironic_client;
 struct ironic_client_options {
 	char *const *api_urls;
 	const char *request_id; /* X-OpenStack-Request-ID, may be NULL */
-	bool insecure;
-	const char *ca_file; /* may be NULL */
+	bool insecure;		/* or http_tls_get()'s */
+	const char *ca_file;	/* may be NULL: http_tls_get()'s CA bundle */
 	unsigned timeout_s;
 };
 
@@ -99,7 +99,8 @@ struct ironic_client *ironic_client_new(const struct ironic_client_options *o);
 void ironic_client_free(struct ironic_client *c);
 
 /*
- * One request to the first API URL that answers (connection errors move on to the next). The
+ * One request to the first API URL that answers (connection and TLS errors, a refused
+ * certificate included, move on to the next, each logged with curl's reason). The
  * version header is sent when version is not {0, 0}. Returns 0 with *ret filled (any status), or
  * a negative errno when no URL answered (ret->error says why).
  */

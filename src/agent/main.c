@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/ca.h"
 #include "agent/http.h"
 #include "agent/log.h"
 #include "agent/tls.h"
@@ -151,11 +152,13 @@ static int setup_tls(struct agent *a, const char *root, const char *address, cha
 		 address, host[0] ? host : "localhost",
 		 tls_curve_name(a->conf.tls_certificate_curve), TLS_CLOCK_SKEW_S, TLS_VALID_DAYS);
 	if (a->conf.tls_min_version == AGENT_TLS_1_3)
-		log_warning("ipa-tls-min-version=1.3: civetweb on mbedTLS cannot refuse TLS 1.2; "
-			    "the API accepts TLS 1.2 and 1.3");
+		log_warning(
+		    "ipa-tls-min-version=1.3: applied to the agent's requests, but "
+		    "civetweb on mbedTLS cannot refuse TLS 1.2: the API accepts 1.2 and 1.3");
 	if (a->conf.tls_cipher_suites)
-		log_warning("ipa-tls-cipher-suites: civetweb on mbedTLS cannot restrict the "
-			    "suites; mbedTLS's defaults apply");
+		log_warning(
+		    "ipa-tls-cipher-suites: applied to the agent's requests, but civetweb "
+		    "on mbedTLS cannot restrict the API's suites: mbedTLS's defaults apply");
 	if (verify_ca)
 		a->verify_ca = TAKE_PTR(id.cert_pem);
 	tls_identity_done(&id);
@@ -166,6 +169,32 @@ static int setup_tls(struct agent *a, const char *root, const char *address, cha
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * The client side of TLS for every connection the agent makes: the CA bundle from
+ * /etc/ingot/ca/\*.pem (IPA's cafile), ipa-insecure, ipa-tls-min-version and
+ * ipa-tls-cipher-suites (IPA master applies the last two to its requests too).
+ */
+static int setup_tls_client(struct agent *a, const char *root)
+{
+	_cleanup_free_ char *bundle = NULL;
+	int r;
+
+	r = ca_bundle_build(a->root_fd);
+	if (r == -ENOMEM)
+		return r;
+	if (r > 0 && asprintf(&bundle, "%s/%s", strcmp(root, "/") == 0 ? "" : root, CA_BUNDLE) < 0)
+		return -ENOMEM;
+	if (a->conf.insecure)
+		log_warning("ipa-insecure: TLS certificates are not verified (a warning follows at "
+			    "every request)");
+	else if (!bundle)
+		log_info("no CA certificates in /%s: libcurl's built-in CA store applies", CA_DIR);
+	return http_tls_set(&(struct http_tls){.ca_file = bundle,
+					       .insecure = a->conf.insecure,
+					       .tls13 = a->conf.tls_min_version == AGENT_TLS_1_3,
+					       .ciphers = a->conf.tls_cipher_suites});
 }
 
 static int start_server(struct agent *a, const char *tls_pem)
@@ -237,6 +266,10 @@ int main(int argc, char **argv)
 	}
 	if (http_global_init() < 0) {
 		log_error("cannot initialise libcurl");
+		return 1;
+	}
+	if (setup_tls_client(&a, root) < 0) {
+		log_error("out of memory");
 		return 1;
 	}
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""agent-deploy.py IMAGES [tls|http]: the agent of an ingot image, in QEMU, driven as Ironic
-drives it.
+"""agent-deploy.py IMAGES [tls|http|https-ironic]: the agent of an ingot image, in QEMU, driven
+as Ironic drives it.
 
 Boots IMAGES/bzImage + rootfs.cpio.xz (built with INGOT_AGENT_INGOT) with a 5 GiB virtio disk
 and user networking, against tests/unit/data/ironic-stub.py on loopback (a stand-in for
@@ -13,6 +13,13 @@ self-signed certificate whose one extension is a critical subjectAltName with th
 address 10.0.2.15; everything below then talks HTTPS, trusting only that certificate (the
 forwarded address is 127.0.0.1, so the host name is not checked: the SAN is checked apart).
 Mode http: the stub answers 1.46 (before agent_verify_ca): plain HTTP, no agent_verify_ca.
+Mode https-ironic: as tls, with the stub serving HTTPS (ipa-api-url=https://10.0.2.2:PORT)
+with a certificate of a test CA made now (tests/unit/data/make-test-ca.sh, SAN IP:10.0.2.2);
+the CA reaches the agent as a second initrd (a gzip'd cpio putting etc/ingot/ca/operator.pem,
+appended to rootfs.cpio.xz: the kernel unpacks both), and the agent's log must show the bundle
+made from it. Then two short boots: with another CA in that initrd the agent must refuse the
+API (its log says why) and no heartbeat may arrive; with ipa-insecure=1 and the same wrong CA
+the heartbeat goes through and the log warns about it.
 
 Then, through the agent's port (forwarded to loopback):
   - bad input: no token, a wrong token, malformed JSON, an unknown command, a 20 MB body;
@@ -50,6 +57,9 @@ GUEST_IP = "10.0.2.15"  # QEMU user networking
 failures = []
 # Set once the agent's certificate is known (mode tls): every call goes over HTTPS with it.
 tls = {"context": None}
+# Whether the Ironic stand-in serves HTTPS (mode https-ironic).
+stub = {"https": False}
+UNIT_DATA = os.path.join(HERE, "..", "unit", "data")
 
 
 def check(ok, what):
@@ -116,7 +126,10 @@ def cert_extensions(der):
 
 
 def heartbeats(stub_port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/_requests" % stub_port) as r:
+    scheme = "https" if stub["https"] else "http"
+    ctx = ssl._create_unverified_context() if stub["https"] else None
+    with urllib.request.urlopen("%s://127.0.0.1:%d/_requests" % (scheme, stub_port),
+                                context=ctx) as r:
         seen = json.loads(r.read())
     return [x["body"] for x in seen if x["path"].startswith("/v1/heartbeat/")]
 
@@ -221,13 +234,75 @@ def poll_last(port, timeout=300):
     return None
 
 
+def ca_initrd(d, images, name, pem):
+    """rootfs.cpio.xz followed by a gzip'd cpio that holds etc/ingot/ca/NAME: one -initrd."""
+    tree = os.path.join(d, "ca-" + name)
+    os.makedirs(os.path.join(tree, "etc", "ingot", "ca"))
+    shutil.copy(pem, os.path.join(tree, "etc", "ingot", "ca", "operator.pem"))
+    extra = os.path.join(d, name + ".cpio.gz")
+    # The recipe of docs/agent.md.
+    subprocess.run("cd %s && find etc | cpio -o -H newc -R 0:0 --quiet | gzip -9 > %s"
+                   % (tree, extra), shell=True, check=True)
+    combined = os.path.join(d, name + "-initrd")
+    with open(combined, "wb") as out:
+        for part in (os.path.join(images, "rootfs.cpio.xz"), extra):
+            with open(part, "rb") as f:
+                out.write(f.read())
+    return combined
+
+
+def qemu_cmd(images, initrd, serial, append, api_port, disk):
+    return ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "256",
+            "-display", "none", "-monitor", "none", "-serial", "file:" + serial,
+            "-kernel", os.path.join(images, "bzImage"), "-initrd", initrd,
+            "-append", "console=ttyS0,115200n8 " + append,
+            "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:9999" % api_port,
+            "-device", "virtio-net-pci,netdev=n0",
+            "-drive", "file=%s,format=raw,if=virtio" % disk]
+
+
+def short_boot(d, images, pki, name, pem, insecure):
+    """A boot with pem as the only CA, against a fresh HTTPS stub; returns (serial text,
+    heartbeats seen)."""
+    initrd = ca_initrd(d, images, name, pem)
+    st = subprocess.Popen([sys.executable, STUB, "normal", "--tls",
+                           os.path.join(pki, "server.pem"), os.path.join(pki, "server.key")],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    port = int(st.stdout.readline())
+    serial = os.path.join(d, name + "-serial.log")
+    disk = os.path.join(d, name + "-disk.raw")
+    with open(disk, "wb") as f:
+        f.truncate(1 << 30)
+    append = "ipa-api-url=https://10.0.2.2:%d%s" % (port, " ipa-insecure=1" if insecure else "")
+    qemu = subprocess.Popen(qemu_cmd(images, initrd, serial, append, free_port(), disk))
+    try:
+        if insecure:
+            wait_for(serial, "heartbeat sent", 120)
+        else:
+            # Discovery and a lookup refused at least, then some more time.
+            wait_for(serial, "lookup failed:", 120)
+            time.sleep(10)
+        hb = heartbeats(port)
+    finally:
+        qemu.kill()
+        qemu.wait()
+        st.kill()
+        st.wait()
+    with open(serial, errors="replace") as f:
+        return f.read(), hb
+
+
 def main():
-    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and sys.argv[2] not in ("tls", "http")):
-        print("usage: agent-deploy.py IMAGES [tls|http]", file=sys.stderr)
+    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and sys.argv[2] not in (
+            "tls", "http", "https-ironic")):
+        print("usage: agent-deploy.py IMAGES [tls|http|https-ironic]", file=sys.stderr)
         return 2
     images = sys.argv[1]
     mode = sys.argv[2] if len(sys.argv) == 3 else "tls"
-    for tool in ("qemu-system-x86_64", "systemd-repart", "xorriso"):
+    tools = ("qemu-system-x86_64", "systemd-repart", "xorriso")
+    if mode == "https-ironic":
+        tools += ("openssl", "cpio", "gzip")
+    for tool in tools:
         if not shutil.which(tool):
             print("skip: %s not found" % tool)
             return 77
@@ -249,11 +324,22 @@ def main():
         with open(disk, "wb") as f:
             f.truncate(5 << 30)
 
-        stub = subprocess.Popen([sys.executable, STUB, "normal" if mode == "tls" else "old"],
-                                stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True)
-        procs.append(stub)
-        ironic_port = int(stub.stdout.readline())
+        initrd = os.path.join(images, "rootfs.cpio.xz")
+        stub_args = [sys.executable, STUB, "old" if mode == "http" else "normal"]
+        scheme = "http"
+        if mode == "https-ironic":
+            pki = os.path.join(d, "pki")
+            subprocess.run(["sh", os.path.join(UNIT_DATA, "make-test-ca.sh"), pki,
+                            "IP:10.0.2.2"], check=True)
+            initrd = ca_initrd(d, images, "right", os.path.join(pki, "ca.pem"))
+            stub_args += ["--tls", os.path.join(pki, "server.pem"),
+                          os.path.join(pki, "server.key")]
+            stub["https"] = True
+            scheme = "https"
+        stub_proc = subprocess.Popen(stub_args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        procs.append(stub_proc)
+        ironic_port = int(stub_proc.stdout.readline())
         image_port = free_port()
         www = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
                                 "--directory", os.path.dirname(img), str(image_port)],
@@ -262,24 +348,26 @@ def main():
         api_port = free_port()
         serial = os.path.join(d, "serial.log")
         start = time.time()
-        qemu = subprocess.Popen([
-            "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "256",
-            "-display", "none", "-monitor", "none", "-serial", "file:" + serial,
-            "-kernel", os.path.join(images, "bzImage"),
-            "-initrd", os.path.join(images, "rootfs.cpio.xz"),
-            "-append", "console=ttyS0,115200n8 ipa-api-url=http://10.0.2.2:%d" % ironic_port,
-            "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:9999" % api_port,
-            "-device", "virtio-net-pci,netdev=n0",
-            "-drive", "file=%s,format=raw,if=virtio" % disk])
+        qemu = subprocess.Popen(qemu_cmd(
+            images, initrd, serial, "ipa-api-url=%s://10.0.2.2:%d" % (scheme, ironic_port),
+            api_port, disk))
         procs.append(qemu)
 
         check(wait_for(serial, "heartbeat sent", 120),
               "first heartbeat %.1f s after QEMU started (lookup through a 409 and a 404)"
               % (time.time() - start))
+        if mode == "https-ironic":
+            with open(serial, errors="replace") as f:
+                text = f.read()
+            check("CA certificates: /etc/ingot/ca/operator.pem: 1 certificate" in text
+                  and "CA bundle /run/ingot/ca-bundle.pem: 1 certificate" in text,
+                  "the kernel unpacked the second initrd: the agent's CA bundle holds its CA")
+            check("heartbeat sent to Ironic" in text and "lookup failed" not in text,
+                  "lookup and heartbeat over HTTPS, verified against the test CA")
 
         hb = heartbeats(ironic_port)
         body = hb[0] if hb else {}
-        if mode == "tls":
+        if mode in ("tls", "https-ironic"):
             check(body.get("callback_url") == "https://%s:9999" % GUEST_IP,
                   "heartbeat: callback_url %s" % body.get("callback_url"))
             pem = body.get("agent_verify_ca") or ""
@@ -363,7 +451,7 @@ def main():
         except subprocess.TimeoutExpired:
             check(False, "QEMU exited: the node powered off")
         hb = heartbeats(ironic_port)
-        if mode == "tls":
+        if mode in ("tls", "https-ironic"):
             check(len(hb) > 1 and all(b.get("agent_verify_ca") == pem
                                       and b.get("callback_url", "").startswith("https://")
                                       for b in hb),
@@ -384,6 +472,23 @@ def main():
             f.seek(first * 512)
             check(first > 0 and last >= (5 << 30) // 512 - 4096 and f.read(len(iso)) == iso,
                   "the config drive ISO is in partition 3, at the end of the disk")
+
+        if mode == "https-ironic":
+            text, hb = short_boot(d, images, pki, "wrong", os.path.join(pki, "wrong-ca.pem"),
+                                  False)
+            refused = [line.strip() for line in text.splitlines()
+                       if "lookup failed:" in line and "certificate" in line]
+            print("   " + (refused[-1] if refused else "(no refusal logged)"))
+            check(refused and not hb and "heartbeat sent" not in text,
+                  "another CA: the agent refuses the API and says why; no heartbeat")
+            text, hb = short_boot(d, images, pki, "insecure",
+                                  os.path.join(pki, "wrong-ca.pem"), True)
+            check(hb and "heartbeat sent" in text
+                  and "ipa-insecure: the TLS certificate of https://10.0.2.2:" in text,
+                  "another CA with ipa-insecure=1: heartbeats (%d), with the warning"
+                  % len(hb))
+            print("   %d insecure-warnings in the log" % text.count(
+                "ipa-insecure: the TLS certificate of"))
     finally:
         for p in procs:
             if p.poll() is None:

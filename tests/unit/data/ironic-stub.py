@@ -7,16 +7,31 @@ agent_verify_ca, so that the agent serves plain HTTP), GET /v1/lookup (first a 4
 404, then 200 with a token; in mode "404": always 404), POST /v1/heartbeat/<uuid> (202),
 POST /v1/continue (ironic-inspector: 200 {"uuid": ...}). GET /_requests lists what it saw,
 with times.
-Usage: ironic-stub.py [normal|404|old]. Prints its port on stdout; exits when stdin closes.
+Usage: ironic-stub.py [normal|404|old] [--tls CERT KEY] [--bind ADDRESS]. Prints its port on
+stdout; exits when stdin closes. With --tls it serves HTTPS only (TLS 1.2 and 1.3) with that
+certificate chain and key (PEM), as an Ironic API behind TLS; GET /_requests too.
 """
 import http.server
 import json
+import ssl
 import sys
 import threading
 import time
 
+ARGS = sys.argv[1:]
+TLS = None
+BIND = "127.0.0.1"
+if "--tls" in ARGS:
+    i = ARGS.index("--tls")
+    TLS = (ARGS[i + 1], ARGS[i + 2])
+    del ARGS[i:i + 3]
+if "--bind" in ARGS:
+    i = ARGS.index("--bind")
+    BIND = ARGS[i + 1]
+    del ARGS[i:i + 2]
+
 TOKEN = "rEk9S6g2l4O3uZpXwT1cYvQ8aHn0mJbFdK7sL5eG2iU"
-MODE = sys.argv[1] if len(sys.argv) > 1 else "normal"
+MODE = ARGS[0] if ARGS else "normal"
 VERSION = "1.46" if MODE == "old" else "1.82"
 seen = []
 lookups = [0]
@@ -90,7 +105,12 @@ class Server(http.server.ThreadingHTTPServer):
         pass
 
 
-srv = Server(("127.0.0.1", 0), Handler)
+srv = Server((BIND, 0), Handler)
+if TLS:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(TLS[0], TLS[1])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 sys.stdout.write("%d\n" % srv.server_address[1])  # one write: the reader stops at the newline
 sys.stdout.flush()
 threading.Thread(target=srv.serve_forever, daemon=True).start()
