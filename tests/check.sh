@@ -338,6 +338,8 @@ all | boot)
 	t boot-agent-respawn agent_respawn
 	t boot-agent-deploy "$TOPDIR/tests/boot/agent-deploy.py" "${IMAGES:-$SCRATCH/a/images}" tls
 	t boot-agent-deploy-http "$TOPDIR/tests/boot/agent-deploy.py" "${IMAGES:-$SCRATCH/a/images}" http
+	t boot-agent-deploy-https-ironic "$TOPDIR/tests/boot/agent-deploy.py" \
+		"${IMAGES:-$SCRATCH/a/images}" https-ironic
 	;;
 all | style | build) ;;
 *)

@@ -29,6 +29,7 @@ Then, through the agent's port (forwarded to loopback):
 Afterwards the disk file holds the image (but for the partition table, which the config drive
 partition rewrites) and the config drive ISO in its third partition.
 
+AGENT_DEPLOY_MEM sets the guest RAM in MB (default 256).
 Exit 0 on success, 1 on a failure, 77 (with the reason) when it cannot run here.
 """
 import base64
@@ -252,7 +253,7 @@ def ca_initrd(d, images, name, pem):
 
 
 def qemu_cmd(images, initrd, serial, append, api_port, disk):
-    return ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "256",
+    return ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", os.environ.get("AGENT_DEPLOY_MEM", "256"),
             "-display", "none", "-monitor", "none", "-serial", "file:" + serial,
             "-kernel", os.path.join(images, "bzImage"), "-initrd", initrd,
             "-append", "console=ttyS0,115200n8 " + append,
