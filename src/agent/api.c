@@ -12,6 +12,7 @@
 #include "agent/json-util.h"
 #include "agent/log.h"
 #include "basic/macro.h"
+#include "basic/hexdecoct.h"
 
 #define DOCS_URL "https://docs.openstack.org/ironic-python-agent/"
 
@@ -76,17 +77,6 @@ void api_response_done(struct api_response *resp)
 	resp->body = NULL;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into a new string. */
 static int url_decode(const char *s, size_t n, char **ret)
 {
@@ -102,8 +92,8 @@ static int url_decode(const char *s, size_t n, char **ret)
 				free(d);
 				return -EINVAL;
 			}
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = unhexchar(s[i + 1]);
+			lo = unhexchar(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(d);
 				return -EINVAL;

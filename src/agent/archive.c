@@ -128,33 +128,3 @@ int gzip_compress(const void *data, size_t size, uint8_t **ret, size_t *ret_len)
 	*ret = out;
 	return 0;
 }
-
-char *base64_encode(const void *data, size_t size)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const uint8_t *in = data;
-	char *out = malloc((size + 2) / 3 * 4 + 1), *p = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i + 2 < size; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-
-		*p++ = alphabet[v >> 18];
-		*p++ = alphabet[(v >> 12) & 63];
-		*p++ = alphabet[(v >> 6) & 63];
-		*p++ = alphabet[v & 63];
-	}
-	if (i < size) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < size ? (uint32_t)in[i + 1] << 8 : 0);
-
-		*p++ = alphabet[v >> 18];
-		*p++ = alphabet[(v >> 12) & 63];
-		*p++ = i + 1 < size ? alphabet[(v >> 6) & 63] : '=';
-		*p++ = '=';
-	}
-	*p = '\0';
-	return out;
-}

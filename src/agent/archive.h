@@ -2,8 +2,9 @@
 
 /*
  * In-memory archives for log.collect_system_logs: a ustar tarball built file by file,
- * compressed with gzip (zlib) and encoded in base64, which is what IPA returns and what Ironic
- * decodes into a .tar.gz (ironic/drivers/utils.py collect_ramdisk_logs).
+ * compressed with gzip (zlib) and encoded in base64 (basic/hexdecoct.h), which is what IPA
+ * returns and what Ironic decodes into a .tar.gz (ironic/drivers/utils.py
+ * collect_ramdisk_logs).
  */
 
 #include <stddef.h>
@@ -28,6 +29,3 @@ void tar_done(struct tar *t);
 
 /* gzip (RFC 1952) of data. */
 int gzip_compress(const void *data, size_t size, uint8_t **ret, size_t *ret_len);
-
-/* Standard base64 with padding, NUL-terminated, no line breaks. */
-char *base64_encode(const void *data, size_t size);

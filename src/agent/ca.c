@@ -19,25 +19,11 @@
 #include "basic/fileio.h"
 #include "basic/macro.h"
 #include "basic/strv.h"
+#include "basic/hexdecoct.h"
 
 #define PEM_BEGIN "-----BEGIN "
 #define PEM_CERT  "-----BEGIN CERTIFICATE-----"
 #define PEM_END	  "-----END CERTIFICATE-----"
-
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 /* Base64 with line breaks and padding; into out (at least len * 3 / 4 bytes). */
 static int b64_decode(const char *s, size_t len, uint8_t *out, size_t *ret_len)
@@ -55,7 +41,7 @@ static int b64_decode(const char *s, size_t len, uint8_t *out, size_t *ret_len)
 			pad++;
 			continue;
 		}
-		v = b64_value(c);
+		v = base64_value(c);
 		if (v < 0 || pad > 0)
 			return -EBADMSG;
 		acc = acc << 6 | (uint32_t)v;

@@ -19,6 +19,7 @@
 #include "agent/configdrive.h"
 #include "agent/ptable.h"
 #include "basic/macro.h"
+#include "basic/hexdecoct.h"
 
 #define MIB UINT64_C(1048576)
 
@@ -39,21 +40,6 @@ static int fail(char *err, size_t err_size, int r, const char *fmt, ...)
 	return r;
 }
 
-static int b64_value(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Python's non-strict b64decode: skips other characters, stops at complete padding. */
 static int base64_decode(const uint8_t *in, size_t size, uint8_t **ret, size_t *ret_size)
 {
@@ -64,7 +50,7 @@ static int base64_decode(const uint8_t *in, size_t size, uint8_t **ret, size_t *
 	if (!out)
 		return -ENOMEM;
 	for (size_t i = 0; i < size; i++) {
-		int v = b64_value(in[i]);
+		int v = base64_value((char)in[i]);
 
 		if (in[i] == '=') {
 			if (n % 4 < 2)
@@ -342,7 +328,7 @@ static int create_partition(int fd, struct ptable *t, struct configdrive_result 
 		return fail(err, err_size, r, "cannot write the partition table: %s", strerror(-r));
 	res->created = true;
 	if (t->type == PTABLE_GPT)
-		ptable_guid_to_string(guid, res->uuid);
+		guid_to_string(guid, res->uuid);
 	return 0;
 }
 

@@ -221,40 +221,6 @@ static int dp_check(const uint8_t *dp, size_t size)
 	return -EBADMSG;
 }
 
-int efi_guid_from_string(const char *s, uint8_t ret[static 16])
-{
-	/* Byte positions in the text; the first three fields are stored little-endian. */
-	static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-	uint8_t raw[16];
-	size_t k = 0;
-
-	if (!s || strlen(s) != 36)
-		return -EINVAL;
-	for (size_t i = 0; i < 36;) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i++] != '-')
-				return -EINVAL;
-			continue;
-		}
-		if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]))
-			return -EINVAL;
-		char hex[3] = {s[i], s[i + 1], 0};
-		raw[k++] = (uint8_t)strtoul(hex, NULL, 16);
-		i += 2;
-	}
-	for (size_t i = 0; i < 16; i++)
-		ret[i] = raw[order[i]];
-	return 0;
-}
-
-char *efi_guid_to_string(const uint8_t g[static 16], char buf[static 37])
-{
-	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12],
-		 g[13], g[14], g[15]);
-	return buf;
-}
-
 int efi_load_option_build(const char *description, const struct efi_partition *part,
 			  const char *loader, uint8_t **ret, size_t *ret_size)
 {

@@ -62,14 +62,6 @@ struct efi_load_option {
 };
 
 /*
- * Parses "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (any case) into EFI_GUID byte order (first three
- * fields little-endian). Returns 0 or -EINVAL.
- */
-int efi_guid_from_string(const char *s, uint8_t ret[static 16]);
-/* Lowercase text form of an EFI_GUID; buf gets 37 bytes. Returns buf. */
-char *efi_guid_to_string(const uint8_t guid[static 16], char buf[static 37]);
-
-/*
  * Builds the load option efibootmgr -c writes: LOAD_OPTION_ACTIVE, description, HD(part)/
  * File(loader)/End, no optional data. Both texts are UTF-8; '/' in loader become '\'; loader
  * must not be empty, description may be (efibootmgr allows it). Returns 0 with *ret (heap) and

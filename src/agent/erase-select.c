@@ -24,6 +24,7 @@
 #include "agent/ptable.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
+#include "basic/hexdecoct.h"
 
 /* libblkid reports at most this many signatures per device before we stop asking. */
 #define PROBE_MAX 64
@@ -407,7 +408,7 @@ static const char *guarded_partition(int root_fd, const struct erase_device *d)
 	_cleanup_ptable_ struct ptable *t = NULL;
 	const struct ptable_partition *p;
 	_cleanup_close_ int fd = -1;
-	char path[DISK_NAME_MAX + 8], s[PTABLE_GUID_STRING_MAX];
+	char path[DISK_NAME_MAX + 8], s[GUID_STRING_MAX];
 
 	snprintf(path, sizeof(path), "dev/%s", d->parent);
 	fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -420,10 +421,10 @@ static const char *guarded_partition(int root_fd, const struct erase_device *d)
 		snprintf(s, sizeof(s), "0x%02x", p->mbr_type);
 		return guarded_id(s);
 	}
-	ptable_guid_to_string(p->type_guid, s);
+	guid_to_string(p->type_guid, s);
 	if (guarded_id(s))
 		return guarded_id(s);
-	ptable_guid_to_string(p->guid, s);
+	guid_to_string(p->guid, s);
 	return guarded_id(s);
 }
 

@@ -28,6 +28,7 @@
 #include "agent/ptable.h"
 #include "basic/fs-util.h"
 #include "basic/macro.h"
+#include "basic/hexdecoct.h"
 
 #define ESP_TYPE_GUID "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 #define ESP_MOUNT_DIR "/run/ingot/esp"
@@ -41,7 +42,7 @@ static const struct ptable_partition *find_esp(const struct ptable *t, const cha
 		char guid[37];
 
 		if (t->type == PTABLE_GPT) {
-			ptable_guid_to_string(p->type_guid, guid);
+			guid_to_string(p->type_guid, guid);
 			if (strcasecmp(guid, ESP_TYPE_GUID) == 0)
 				return p;
 		} else if (p->mbr_type == 0xef) {
@@ -51,7 +52,7 @@ static const struct ptable_partition *find_esp(const struct ptable *t, const cha
 	for (size_t i = 0; uuid && t->type == PTABLE_GPT && i < t->n_partitions; i++) {
 		char guid[37];
 
-		ptable_guid_to_string(t->partitions[i].guid, guid);
+		guid_to_string(t->partitions[i].guid, guid);
 		if (strcasecmp(guid, uuid) == 0)
 			return &t->partitions[i];
 	}

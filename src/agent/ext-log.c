@@ -21,6 +21,7 @@
 #include "agent/log.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
+#include "basic/hexdecoct.h"
 
 #define LOG_FILE_MAX (2 * 1024 * 1024)
 

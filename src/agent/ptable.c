@@ -117,52 +117,6 @@ const char *ptable_type_to_string(enum ptable_type type)
 	return type == PTABLE_GPT ? "gpt" : "msdos";
 }
 
-void ptable_guid_to_string(const uint8_t g[16], char buf[PTABLE_GUID_STRING_MAX])
-{
-	snprintf(buf, PTABLE_GUID_STRING_MAX, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 (unsigned)get_le(g, 16, 0, 4), (unsigned)get_le(g, 16, 4, 2),
-		 (unsigned)get_le(g, 16, 6, 2), g[8], g[9], g[10], g[11], g[12], g[13], g[14],
-		 g[15]);
-}
-
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int ptable_guid_from_string(const char *s, uint8_t guid[16])
-{
-	/* Byte order of the text's hex pairs in the stored GUID. */
-	static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-	uint8_t raw[16];
-	size_t n = 0;
-
-	if (strlen(s) != 36)
-		return -EINVAL;
-	for (size_t i = 0; i < 36;) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i++] != '-')
-				return -EINVAL;
-			continue;
-		}
-		int hi = unhex(s[i]), lo = unhex(s[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		raw[n++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-	}
-	for (size_t i = 0; i < 16; i++)
-		guid[order[i]] = raw[i];
-	return 0;
-}
-
 bool ptable_guid_is_null(const uint8_t guid[16])
 {
 	for (size_t i = 0; i < 16; i++)

@@ -34,7 +34,6 @@ struct json_object;
 #define PTABLE_MAX_LOGICAL	  128
 
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" plus NUL. */
-#define PTABLE_GUID_STRING_MAX 37
 /* GPT names are 36 UTF-16 code units; UTF-8 needs at most 3 bytes per unit here. */
 #define PTABLE_NAME_MAX (36 * 3 + 1)
 /* "0x%08x" plus NUL. */
@@ -103,10 +102,6 @@ const char *ptable_type_to_string(enum ptable_type type);
 /* The partition with this number, or NULL. */
 const struct ptable_partition *ptable_get_partition(const struct ptable *t, unsigned number);
 
-/* Lowercase, with the first three fields little endian, as blkid and lsblk print them. */
-void ptable_guid_to_string(const uint8_t guid[16], char buf[PTABLE_GUID_STRING_MAX]);
-/* The inverse; returns 0 or -EINVAL. */
-int ptable_guid_from_string(const char *s, uint8_t guid[16]);
 bool ptable_guid_is_null(const uint8_t guid[16]);
 
 /* IPA's disk identifier ("root uuid" of a whole-disk image): "0x%08x" of the bytes at 440. */

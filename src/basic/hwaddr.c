@@ -3,17 +3,7 @@
 #include <string.h>
 
 #include "basic/hwaddr.h"
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -EINVAL;
-}
+#include "basic/hexdecoct.h"
 
 /* n hex pairs with one separator kind between them and nothing after. */
 static int parse_pairs(const char *s, uint8_t *out, size_t n)
@@ -30,10 +20,10 @@ static int parse_pairs(const char *s, uint8_t *out, size_t n)
 				return -EINVAL;
 			sep = *s++;
 		}
-		hi = hex_value(s[0]);
+		hi = unhexchar(s[0]);
 		if (hi < 0)
 			return hi;
-		lo = hex_value(s[1]);
+		lo = unhexchar(s[1]);
 		if (lo < 0)
 			return lo;
 		out[i] = (uint8_t)(hi << 4 | lo);

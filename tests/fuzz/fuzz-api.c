@@ -1,4 +1,4 @@
-/* sources: src/agent/api.c src/agent/command.c src/agent/log.c */
+/* sources: src/agent/api.c src/agent/command.c src/agent/log.c src/basic/hexdecoct.c */
 /*
  * The agent's REST API as the server hands requests to it (api_handle()), with a command table
  * of fakes and a token set. The input is up to MAX_REQUESTS requests separated by a line

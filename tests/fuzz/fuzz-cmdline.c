@@ -1,5 +1,5 @@
 /* sources: src/agent/conf.c src/basic/cmdline.c src/basic/conf.c src/basic/fileio.c
- * src/basic/strv.c src/basic/hwaddr.c */
+ * src/basic/strv.c src/basic/hwaddr.c src/basic/hexdecoct.c */
 /*
  * The kernel command line and the KEY=VALUE files, as the init and the agent read them. The
  * input is given whole to each reader:

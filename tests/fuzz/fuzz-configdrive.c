@@ -1,4 +1,5 @@
-/* sources: src/agent/configdrive.c src/agent/ptable.c src/basic/fileio.c */
+/* sources: src/agent/configdrive.c src/agent/ptable.c src/basic/fileio.c
+ * src/basic/hexdecoct.c */
 /*
  * The config drive as the conductor sends it (base64 of gzip, in a JSON string) or as the agent
  * downloads it (bytes), through configdrive_decode() with small limits. The input is decoded
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "agent/configdrive.h"
+#include "basic/hexdecoct.h"
 
 #include "fuzz.h"
 
@@ -61,27 +63,6 @@ static void compare(const struct decoded *small, const struct decoded *large)
 	if (large->r == 0 && large->size > SMALL)
 		FUZZ_CHECK(small->r == -EFBIG, "%zu bytes under a limit of %d: %d", large->size,
 			   SMALL, small->r);
-}
-
-static char *base64_encode(const uint8_t *in, size_t n)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
-
-	if (!out)
-		abort();
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
-			     (i + 2 < n ? in[i + 2] : 0);
-
-		*o++ = alphabet[v >> 18 & 63];
-		*o++ = alphabet[v >> 12 & 63];
-		*o++ = i + 1 < n ? alphabet[v >> 6 & 63] : '=';
-		*o++ = i + 2 < n ? alphabet[v & 63] : '=';
-	}
-	*o = '\0';
-	return out;
 }
 
 static void fuzz_path(const uint8_t *data, size_t size)

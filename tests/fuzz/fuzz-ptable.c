@@ -1,5 +1,5 @@
 /* sources: src/agent/ptable.c src/agent/configdrive.c src/agent/efi.c src/agent/efi-loader.c
- * src/basic/fileio.c */
+ * src/basic/fileio.c src/basic/hexdecoct.c */
 /*
  * What the agent reads from a disk and from the firmware's variables. The input is used three
  * ways:
@@ -36,6 +36,7 @@
 #include "agent/ptable.h"
 
 #include "fuzz.h"
+#include "basic/hexdecoct.h"
 
 #define MIB	    (1024ULL * 1024)
 #define BIG_DISK    (72 * MIB)
@@ -95,7 +96,7 @@ static void disk_fill(int fd, const uint8_t *data, size_t n, uint64_t size)
 
 static void check_table(const struct ptable *t)
 {
-	char id[PTABLE_DISK_ID_MAX], guid[PTABLE_GUID_STRING_MAX];
+	char id[PTABLE_DISK_ID_MAX], guid[GUID_STRING_MAX];
 	json_object *o = NULL;
 	uint64_t first, last;
 	int r;
@@ -112,7 +113,7 @@ static void check_table(const struct ptable *t)
 		FUZZ_CHECK(memchr(p->name, 0, sizeof(p->name)), "partition %u: name unterminated",
 			   p->number);
 		FUZZ_CHECK(ptable_get_partition(t, p->number), "partition %u not found", p->number);
-		ptable_guid_to_string(p->guid, guid);
+		guid_to_string(p->guid, guid);
 		FUZZ_CHECK(strlen(guid) == 36, "GUID text %s", guid);
 	}
 	if (t->type == PTABLE_GPT) {

@@ -1,4 +1,4 @@
-/* sources: src/agent/api.c src/agent/command.c src/agent/log.c */
+/* sources: src/agent/api.c src/agent/command.c src/agent/log.c src/basic/hexdecoct.c */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>

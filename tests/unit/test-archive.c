@@ -1,4 +1,4 @@
-/* sources: src/agent/archive.c */
+/* sources: src/agent/archive.c src/basic/hexdecoct.c */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "agent/archive.h"
+#include "basic/hexdecoct.h"
 #include "test.h"
 
 static int run(const char *cmd)

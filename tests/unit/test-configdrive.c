@@ -1,4 +1,4 @@
-/* sources: src/agent/ptable.c src/agent/configdrive.c */
+/* sources: src/agent/ptable.c src/agent/configdrive.c src/basic/hexdecoct.c */
 /*
  * Whole-disk images are made at run time (GPT: sfdisk, else systemd-repart; MBR by hand), copied
  * onto larger sparse "disks", and the config drive is written as IPA would. The result is checked

@@ -1,4 +1,3 @@
-/* sources: src/agent/efi.c src/agent/efi-boot.c src/agent/efi-loader.c src/basic/fileio.c */
 #define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +16,7 @@
 #include "agent/efi.h"
 
 #include "test.h"
+#include "basic/hexdecoct.h"
 
 static char top[] = "/tmp/test-efi.XXXXXX";
 
@@ -162,14 +162,14 @@ static void test_guid(void)
 	uint8_t g[16];
 	char s[37];
 
-	CHECK(efi_guid_from_string("01234567-89AB-cdef-0123-456789abcdef", g) == 0 &&
+	CHECK(guid_from_string("01234567-89AB-cdef-0123-456789abcdef", g) == 0 &&
 		  memcmp(g, want, 16) == 0,
 	      "GUID text to EFI_GUID bytes (%s)", hex(g, 16));
-	CHECK(strcmp(efi_guid_to_string(g, s), "01234567-89ab-cdef-0123-456789abcdef") == 0,
+	CHECK(strcmp(guid_to_string(g, s), "01234567-89ab-cdef-0123-456789abcdef") == 0,
 	      "EFI_GUID bytes to text");
-	CHECK(efi_guid_from_string("01234567-89ab-cdef-0123-456789abcde", g) == -EINVAL &&
-		  efi_guid_from_string("01234567x89ab-cdef-0123-456789abcdef", g) == -EINVAL &&
-		  efi_guid_from_string("0123456g-89ab-cdef-0123-456789abcdef", g) == -EINVAL,
+	CHECK(guid_from_string("01234567-89ab-cdef-0123-456789abcde", g) == -EINVAL &&
+		  guid_from_string("01234567x89ab-cdef-0123-456789abcdef", g) == -EINVAL &&
+		  guid_from_string("0123456g-89ab-cdef-0123-456789abcdef", g) == -EINVAL,
 	      "bad GUID text: -EINVAL");
 }
 

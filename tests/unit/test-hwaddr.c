@@ -1,4 +1,4 @@
-/* sources: src/basic/hwaddr.c */
+/* sources: src/basic/hwaddr.c src/basic/hexdecoct.c */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* sources: src/init/net-order.c src/basic/hwaddr.c */
+/* sources: src/init/net-order.c src/basic/hwaddr.c src/basic/hexdecoct.c */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>

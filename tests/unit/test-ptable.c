@@ -1,4 +1,4 @@
-/* sources: src/agent/ptable.c */
+/* sources: src/agent/ptable.c src/basic/hexdecoct.c */
 /*
  * Disk images are made at run time: GPT with sfdisk when the host has it, else systemd-repart;
  * MBR (with an extended partition and logical ones) built here byte by byte. The parser's
@@ -20,6 +20,7 @@
 #include "agent/ptable.h"
 
 #include "test.h"
+#include "basic/hexdecoct.h"
 
 static char dir[] = "/tmp/test-ptable.XXXXXX";
 
@@ -124,7 +125,7 @@ static void compare_blkid(const char *img, const struct ptable *t, const char *w
 {
 	blkid_probe pr = blkid_new_probe_from_filename(img);
 	const char *pttype = NULL, *ptuuid = NULL;
-	char buf[PTABLE_GUID_STRING_MAX], want[64];
+	char buf[GUID_STRING_MAX], want[64];
 	blkid_partlist ls;
 	int n;
 
@@ -140,7 +141,7 @@ static void compare_blkid(const char *img, const struct ptable *t, const char *w
 	CHECK(pttype && strcmp(pttype, t->type == PTABLE_GPT ? "gpt" : "dos") == 0,
 	      "%s: table type %s", what, pttype ? pttype : "(none)");
 	if (t->type == PTABLE_GPT)
-		ptable_guid_to_string(t->disk_guid, buf);
+		guid_to_string(t->disk_guid, buf);
 	else
 		snprintf(buf, sizeof(buf), "%08x", t->mbr_signature);
 	CHECK(ptuuid && strcmp(ptuuid, buf) == 0, "%s: disk id %s = blkid's %s", what, buf,
@@ -170,10 +171,10 @@ static void compare_blkid(const char *img, const struct ptable *t, const char *w
 			 (uint64_t)blkid_partition_get_size(par) &&
 		     p->logical == (blkid_partition_is_logical(par) != 0);
 		if (t->type == PTABLE_GPT) {
-			ptable_guid_to_string(p->type_guid, buf);
+			guid_to_string(p->type_guid, buf);
 			s = blkid_partition_get_type_string(par);
 			ok = ok && s && strcmp(s, buf) == 0;
-			ptable_guid_to_string(p->guid, buf);
+			guid_to_string(p->guid, buf);
 			s = blkid_partition_get_uuid(par);
 			ok = ok && s && strcmp(s, buf) == 0;
 			s = blkid_partition_get_name(par);
@@ -354,16 +355,15 @@ static void test_mbr(void)
 static void test_guid(void)
 {
 	uint8_t g[16];
-	char s[PTABLE_GUID_STRING_MAX];
+	char s[GUID_STRING_MAX];
 
-	CHECK(ptable_guid_from_string("C12A7328-F81F-11D2-BA4B-00A0C93EC93B", g) == 0 &&
-		  g[0] == 0x28 && g[3] == 0xc1 && g[4] == 0x1f && g[7] == 0x11 && g[8] == 0xba &&
-		  g[15] == 0x3b,
+	CHECK(guid_from_string("C12A7328-F81F-11D2-BA4B-00A0C93EC93B", g) == 0 && g[0] == 0x28 &&
+		  g[3] == 0xc1 && g[4] == 0x1f && g[7] == 0x11 && g[8] == 0xba && g[15] == 0x3b,
 	      "GUID text to the mixed-endian bytes GPT stores");
-	ptable_guid_to_string(g, s);
+	guid_to_string(g, s);
 	CHECK(strcmp(s, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b") == 0, "and back, lowercase: %s", s);
-	CHECK(ptable_guid_from_string("c12a7328-f81f-11d2-ba4b-00a0c93ec93", g) == -EINVAL &&
-		  ptable_guid_from_string("c12a7328+f81f-11d2-ba4b-00a0c93ec93b", g) == -EINVAL,
+	CHECK(guid_from_string("c12a7328-f81f-11d2-ba4b-00a0c93ec93", g) == -EINVAL &&
+		  guid_from_string("c12a7328+f81f-11d2-ba4b-00a0c93ec93b", g) == -EINVAL,
 	      "malformed GUIDs refused");
 }
 
