@@ -3,7 +3,6 @@
 #include "agent/agent.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -20,6 +19,7 @@
 #include "agent/hints.h"
 #include "agent/json-util.h"
 #include "agent/log.h"
+#include "basic/dirent-util.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
 #include "basic/strv.h"
@@ -176,39 +176,24 @@ static bool nap(struct agent *a, double seconds)
 	return stopping;
 }
 
-static int compare_strings(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 int agent_mac_addresses(int root_fd, char ***ret)
 {
 	_cleanup_(strv_freep) char **names = NULL;
 	_cleanup_(strv_freep) char **macs = NULL;
-	struct dirent *de;
-	DIR *d;
-	int fd, r;
+	size_t considered = 0;
+	int r;
 
-	fd = openat(root_fd, "sys/class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		safe_close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "lo") != 0 &&
-		    strv_length(names) < 256 && (r = strv_extend(&names, de->d_name)) < 0) {
-			closedir(d);
-			return r;
-		}
-	closedir(d);
-	if (names)
-		qsort(names, strv_length(names), sizeof(char *), compare_strings);
+	r = dir_names_at(root_fd, "sys/class/net", 4096, &names);
+	if (r < 0)
+		return r;
+	strv_sort_unique(names);
 
-	for (char **n = names; n && *n; n++) {
+	for (char **n = names; *n && considered < 256; n++) {
 		char path[300], mac[64], type[16];
+
+		if ((*n)[0] == '.' || strcmp(*n, "lo") == 0)
+			continue;
+		considered++;
 
 		snprintf(path, sizeof(path), "sys/class/net/%s/type", *n);
 		if (read_line_at(root_fd, path, type, sizeof(type)) < 0 || strcmp(type, "1") != 0)

@@ -4,7 +4,6 @@
 
 #include "agent/ca.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent/log.h"
+#include "basic/dirent-util.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
 #include "basic/strv.h"
@@ -205,43 +205,28 @@ static int bundle_add(const char *block, size_t n, void *userdata)
 	return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The *.pem names of CA_DIR, sorted; NULL (and 0) when there is no such directory. */
 static int list_files(int root_fd, char ***ret)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_(strv_freep) char **all = NULL;
 	char **names = NULL;
-	size_t n = 0;
-	DIR *d;
-	struct dirent *de;
+	int r;
 
 	*ret = NULL;
-	fd = openat(root_fd, CA_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	fd = -1;
-	while ((de = readdir(d))) {
-		size_t k = strlen(de->d_name);
+	r = dir_names_at(root_fd, CA_DIR, SIZE_MAX, &all);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	for (char **n = all; *n; n++) {
+		size_t k = strlen(*n);
 
-		if (de->d_name[0] == '.' || k < 5 || strcmp(de->d_name + k - 4, ".pem") != 0)
+		if ((*n)[0] == '.' || k < 5 || strcmp(*n + k - 4, ".pem") != 0)
 			continue;
-		if (strv_extend(&names, de->d_name) < 0) {
-			closedir(d);
+		if (strv_extend(&names, *n) < 0) {
 			strv_free(names);
 			return -ENOMEM;
 		}
-		n++;
 	}
-	closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof(*names), name_cmp);
+	strv_sort_unique(names);
 	*ret = names;
 	return 0;
 }

@@ -3,7 +3,6 @@
 #define _GNU_SOURCE 1 /* asprintf(), strverscmp() */
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,56 +11,30 @@
 #include <unistd.h>
 
 #include "agent/disk.h"
+#include "basic/dirent-util.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
 #include "basic/strv.h"
 
 #define LINK_MAX_LEN 1024
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
 /* The names in dirfd/path (not "." and ".."), sorted in version order; at most max. */
 static int dir_names(int dirfd, const char *path, size_t max, char ***ret)
 {
-	_cleanup_strv_free_ char **l = NULL;
-	_cleanup_(closedirp) DIR *d = NULL;
-	struct dirent *de;
-	size_t n = 0;
-	int fd;
+	char **l;
+	size_t n;
+	int r = dir_names_at(dirfd, path, max, &l);
 
-	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	d = fdopendir(fd);
-	if (!d) {
-		safe_close(fd);
-		return negative_errno();
-	}
-	while ((errno = 0, de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (++n > max)
-			return -E2BIG;
-		if (strv_extend(&l, de->d_name) < 0)
-			return -ENOMEM;
-	}
-	if (errno != 0)
-		return negative_errno();
-	if (!l)
-		l = calloc(1, sizeof(char *)); /* an empty vector, not NULL */
-	if (!l)
-		return -ENOMEM;
+	if (r < 0)
+		return r;
+	n = strv_length(l);
 	for (size_t i = 1; i < n; i++) /* insertion sort: directories here are small */
 		for (size_t j = i; j > 0 && strverscmp(l[j - 1], l[j]) > 0; j--) {
 			char *t = l[j];
 			l[j] = l[j - 1];
 			l[j - 1] = t;
 		}
-	*ret = TAKE_PTR(l);
+	*ret = l;
 	return 0;
 }
 

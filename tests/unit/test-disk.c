@@ -1,4 +1,3 @@
-/* sources: src/agent/disk.c src/basic/fileio.c src/basic/fs-util.c src/basic/strv.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
