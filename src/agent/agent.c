@@ -17,7 +17,9 @@
 
 #include "agent/disk.h"
 #include "agent/hints.h"
+#include "agent/inventory.h"
 #include "agent/json-util.h"
+#include "agent/lldp.h"
 #include "agent/log.h"
 #include "basic/dirent-util.h"
 #include "basic/fileio.h"
@@ -174,6 +176,36 @@ static bool nap(struct agent *a, double seconds)
 	stopping = a->stopping;
 	pthread_mutex_unlock(&a->lock);
 	return stopping;
+}
+
+json_object *agent_lldp(struct agent *a)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	json_object *lldp = NULL;
+	int r;
+
+	r = inventory_net_names(a->root_fd, &names);
+	if (r >= 0 && !names)
+		r = -ENODEV;
+	if (r >= 0) {
+		log_info("lldp: listening on %zu interfaces for up to %.1f s", strv_length(names),
+			 a->conf.lldp_timeout_ms / 1000.0);
+		r = lldp_collect(names, a->conf.lldp_timeout_ms, &lldp);
+	}
+	if (r < 0) {
+		log_warning("lldp: cannot listen on every interface, no LLDP data: %s",
+			    strerror(-r));
+		return NULL;
+	}
+	return lldp;
+}
+
+int agent_inventory(struct agent *a, json_object **ret)
+{
+	_cleanup_json_ json_object *lldp = a->conf.collect_lldp ? agent_lldp(a) : NULL;
+
+	return inventory_collect(a->root_fd, &a->conf, &(struct inventory_sources){.lldp = lldp},
+				 ret);
 }
 
 int agent_mac_addresses(int root_fd, char ***ret)

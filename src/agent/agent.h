@@ -92,6 +92,15 @@ int agent_mac_addresses(int root_fd, char ***ret);
 int agent_advertise_address(struct agent *a, char **ret);
 
 /*
+ * collect_lldp_data() on every NIC of the inventory (inventory_net_names()), waiting up to
+ * ipa-lldp-timeout as IPA does. NULL when it could not listen (the reason is logged).
+ */
+json_object *agent_lldp(struct agent *a);
+
+/* The hardware inventory, with the LLDP data of every NIC when ipa-collect-lldp asks for it. */
+int agent_inventory(struct agent *a, json_object **ret);
+
+/*
  * Inspection when ipa-inspection-callback-url (or collectors with the API URL) asks for it
  * (inspect.c). Returns 0 with *ret_node_uuid (NULL when not inspected or not named), or
  * -ECONNREFUSED when the callback never answered (IPA exits then).

@@ -20,6 +20,7 @@
 #include <mbedtls/md.h>
 
 #include "agent/checksum.h"
+#include "basic/hexdecoct.h"
 #include "basic/macro.h"
 
 static const struct {
@@ -508,9 +509,7 @@ int digest_finish_hex(struct digest *d, char hex[static CHECKSUM_HEX_MAX])
 	if (mbedtls_md_finish(&d->ctx, out) != 0)
 		return -EIO;
 	d->finished = true;
-	for (size_t i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", out[i]);
-	hex[2 * n] = '\0';
+	hex_encode(out, n, hex);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * The poll extension (IPA's extensions/poll.py): get_hardware_info returns the inventory
- * (inventory.c), the same object inspection sends. set_node_info only works in IPA's
+ * (inventory.c, with LLDP when ipa-collect-lldp asks: every call waits for it, as in IPA), the
+ * same object inspection sends. set_node_info only works in IPA's
  * standalone mode, which cannot be turned on since IPA 7.0: not offered.
  */
 
@@ -8,7 +9,6 @@
 
 #include "agent/agent.h"
 #include "agent/extensions.h"
-#include "agent/inventory.h"
 
 HANDLER(poll_get_hardware_info)
 {
@@ -16,7 +16,7 @@ HANDLER(poll_get_hardware_info)
 	int r;
 
 	(void)params;
-	r = inventory_collect(a->root_fd, &a->conf, NULL, ret_result);
+	r = agent_inventory(a, ret_result);
 	if (r < 0) {
 		*ret_error =
 		    agent_error_new("CommandExecutionError", 500, "Command execution failed",

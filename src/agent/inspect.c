@@ -3,9 +3,9 @@
 /*
  * Inspection, as IPA's inspector.inspect() and call_inspector(): wait for DHCP on the PXE NIC
  * (or every NIC), run the collectors (default: the inventory and the root disk; logs: the log
- * tarball), POST the body to ipa-inspection-callback-url (ironic-inspector's /v1/continue, or
- * Ironic's /v1/continue_inspection) and return the node UUID the answer names, which the
- * lookup then sends as node_uuid.
+ * tarball; lldp: lldp_raw), POST the body to ipa-inspection-callback-url (ironic-inspector's
+ * /v1/continue, or Ironic's /v1/continue_inspection) and return the node UUID the answer names,
+ * which the lookup then sends as node_uuid.
  *
  * Retries as IPA master: connection errors, 409 and 5xx are retried 5 times with a growing
  * pause (5 s x 1.5^n, at most 30 s); when every attempt failed that way, the agent exits
@@ -150,7 +150,7 @@ static void wait_for_dhcp(struct agent *a)
 int agent_inspect(struct agent *a, char **ret_node_uuid)
 {
 	_cleanup_free_ char *url = callback_url(a), *logs = NULL, *error = NULL;
-	_cleanup_json_ json_object *inventory = NULL, *body = NULL;
+	_cleanup_json_ json_object *inventory = NULL, *body = NULL, *lldp_raw = NULL;
 	_cleanup_(strv_freep) char **failures = NULL;
 	bool want_logs = true;
 	const char *text;
@@ -167,7 +167,7 @@ int agent_inspect(struct agent *a, char **ret_node_uuid)
 	}
 	log_info("inspection: collecting for %s", url);
 	wait_for_dhcp(a);
-	r = inventory_collect(a->root_fd, &a->conf, NULL, &inventory);
+	r = agent_inventory(a, &inventory);
 	if (r < 0) {
 		_cleanup_free_ char *f = NULL;
 
@@ -183,7 +183,10 @@ int agent_inspect(struct agent *a, char **ret_node_uuid)
 				(void)strv_extend(&failures, f);
 		}
 	}
-	r = inspection_body_build(inventory, a->conf.inspection_collectors, logs, failures, &body);
+	if (strv_contains(a->conf.inspection_collectors, "lldp"))
+		lldp_raw = agent_lldp(a);
+	r = inspection_body_build(inventory, a->conf.inspection_collectors, logs, lldp_raw,
+				  failures, &body);
 	if (r < 0)
 		return r;
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |

@@ -194,7 +194,7 @@ static bool exists_at(int fd, const char *path)
 }
 
 /* The names of sys/class/net that list_interfaces() keeps, sorted. */
-static int list_names(int root_fd, char ***ret)
+int inventory_net_names(int root_fd, char ***ret)
 {
 	_cleanup_close_ int fd =
 	    openat(root_fd, "sys/class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -424,7 +424,7 @@ int inventory_net_list(int root_fd, const struct inventory_net_ops *net, json_ob
 		return -ENOMEM;
 	if (!net)
 		net = &inventory_net_live;
-	r = list_names(root_fd, &names);
+	r = inventory_net_names(root_fd, &names);
 	if (r < 0)
 		return r;
 	if (names) {

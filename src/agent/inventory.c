@@ -715,7 +715,8 @@ static int failures_text(char *const *failures, char **ret)
 
 static bool known_collector(const char *name)
 {
-	return strcmp(name, "default") == 0 || strcmp(name, "logs") == 0;
+	return strcmp(name, "default") == 0 || strcmp(name, "logs") == 0 ||
+	       strcmp(name, "lldp") == 0;
 }
 
 /* stevedore's missing entry points, as IPA words them: "Failed to load collector {'a'}" */
@@ -781,7 +782,7 @@ static int collect_default(json_object *body, json_object *inventory, char *cons
 }
 
 int inspection_body_build(json_object *inventory, char *const *collectors, const char *logs_b64,
-			  char *const *failures, json_object **ret)
+			  json_object *lldp_raw, char *const *failures, json_object **ret)
 {
 	static char *const defaults[] = {"default", "logs", NULL};
 	_cleanup_json_ json_object *body = json_object_new_object();
@@ -804,6 +805,12 @@ int inspection_body_build(json_object *inventory, char *const *collectors, const
 				if (!inventory)
 					return -EINVAL;
 				if (collect_default(body, inventory, collectors) < 0)
+					return -ENOMEM;
+			} else if (strcmp(collectors[i], "lldp") == 0) {
+				json_object *v =
+				    lldp_raw ? json_object_get(lldp_raw) : json_object_new_object();
+
+				if (add(body, "lldp_raw", v) < 0)
 					return -ENOMEM;
 			} else if (logs_b64 &&
 				   add(body, "logs", json_object_new_string(logs_b64)) < 0)

@@ -116,6 +116,9 @@ int inventory_boot(int root_fd, const struct agent_conf *conf, json_object **ret
 int inventory_net_list(int root_fd, const struct inventory_net_ops *net, json_object *lldp,
 		       json_object **ret);
 
+/* The names inventory_net_list() reports on, sorted (*ret NULL: none). */
+int inventory_net_names(int root_fd, char ***ret);
+
 /*
  * SMBIOS, parsed as lshw's dmi.cc does for memory: the bytes of sys/firmware/dmi/tables/DMI
  * and the SMBIOS version (major << 8 | minor; 0 when unknown, taken as recent). Returns the
@@ -133,16 +136,18 @@ uint64_t inventory_link_modes_mbps(uint32_t word0, uint32_t word1);
 
 /*
  * The body of inspector.py call_inspector() after its collectors ran, keys in IPA's order:
- *   collectors  the configured names (NULL: "default", "logs"); names other than default and
- *               logs make IPA's stevedore fail: the body is then only the error
+ *   collectors  the configured names (NULL: "default", "logs"); names other than default, logs
+ *               and lldp make IPA's stevedore fail: the body is then only the error
  *   inventory   the inventory (borrowed; a reference is taken)
  *   root_disk   utils.guess_root_disk(): the smallest disk of at least 4 GiB (ties: name);
  *               absent when none
  *   boot_interface  inventory boot.pxe_interface
  *   configuration   {"collectors": [...], "managers": [generic_hardware_manager 1.2]}
  *   logs        logs_b64 when the logs collector ran and logs_b64 is not NULL
+ *   lldp_raw    when the lldp collector ran: lldp_raw (borrowed), {} when NULL (IPA's
+ *               collect_lldp_data() returns {} when it cannot listen)
  *   error       null, or "The following errors were encountered:\n* ..." from failures
  *               (NULL-terminated, may be NULL)
  */
 int inspection_body_build(json_object *inventory, char *const *collectors, const char *logs_b64,
-			  char *const *failures, json_object **ret);
+			  json_object *lldp_raw, char *const *failures, json_object **ret);

@@ -31,6 +31,19 @@ int base64_value(char c)
 	return -EINVAL;
 }
 
+char *hex_encode(const void *data, size_t size, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *in = data;
+
+	for (size_t i = 0; i < size; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * size] = '\0';
+	return out;
+}
+
 char *base64_encode(const void *data, size_t size)
 {
 	static const char alphabet[] =

@@ -14,6 +14,9 @@ int unhexchar(char c);
 /* The value of a standard base64 character ('+', '/'), or -EINVAL ('=' included). */
 int base64_value(char c);
 
+/* Lower-case hex of size bytes into out, which holds 2 * size + 1 characters; returns out. */
+char *hex_encode(const void *data, size_t size, char *out);
+
 /* Standard base64 with padding, NUL-terminated, no line breaks; NULL without memory. */
 char *base64_encode(const void *data, size_t size);
 

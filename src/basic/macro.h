@@ -51,6 +51,14 @@ static inline void closep(int *fd)
 		_p;                                                                                \
 	})
 
+/* Hands ownership of a file descriptor out of a cleanup scope. */
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _fd = (fd);                                                                    \
+		(fd) = -1;                                                                         \
+		_fd;                                                                               \
+	})
+
 /* errno as a negative value, never 0 (for calls that failed without setting errno). */
 static inline int negative_errno(void)
 {

@@ -2,11 +2,11 @@
 # Builds and runs every tests/unit/test-*.c with the host gcc under ASan and UBSan.
 #
 # Each test links against the objects of src/basic, src/init and src/agent except their main.c
-# (through an archive, so only what it uses), or against exactly the sources named on a first
-# line of the form `/* sources: src/basic/a.c src/init/b.c */`. A test exits 0 when all its checks
-# pass, 1 on a failure and 77 when it cannot run here (it prints why). The last line counts test
-# binaries: `N passed, N failed` (`, N skipped` when any); the exit status is non-zero on any
-# failure, including a build failure.
+# (through an archive, so only what it uses), or against exactly the sources named in the comment
+# that opens it, `/* sources: src/basic/a.c src/init/b.c */`, which may go on over more lines.
+# A test exits 0 when all its checks pass, 1 on a failure and 77 when it cannot run here (it
+# prints why). The last line counts test binaries: `N passed, N failed` (`, N skipped` when
+# any); the exit status is non-zero on any failure, including a build failure.
 #
 # Usage: tests/unit/run.sh [test-name ...]     (O= sets the output directory, default ./output)
 set -u
@@ -72,11 +72,12 @@ for t in $tests; do
 	name=$(basename "$t" .c)
 	bin=$out/$name
 	link=$out/libingot.a
-	first=$(head -n 1 "$t")
+	# The sources comment may go on over more lines (clang-format wraps it at 100 columns).
+	first=$(sed -n '1,/\*\//p' "$t" | tr '\n' ' ' | sed 's|\*/.*||')
 	case $first in
 	"/* sources:"*)
 		link=
-		for s in $(echo "$first" | sed 's|^/\* sources:||; s|\*/$||'); do
+		for s in $(printf '%s\n' "$first" | sed 's|^/\* sources:||; s| \* | |g'); do
 			link="$link $out/obj/$(echo "$s" | tr / _).o"
 		done
 		;;

@@ -1,4 +1,4 @@
-/* sources: src/agent/checksum.c */
+/* sources: src/agent/checksum.c src/basic/hexdecoct.c */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>

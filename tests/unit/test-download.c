@@ -1,4 +1,5 @@
-/* sources: src/agent/download.c src/agent/checksum.c src/agent/log.c src/basic/fileio.c */
+/* sources: src/agent/download.c src/agent/checksum.c src/agent/log.c src/basic/fileio.c
+ * src/basic/hexdecoct.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>

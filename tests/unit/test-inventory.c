@@ -626,7 +626,7 @@ static void test_qemu(void)
 	CHECK(strcmp(str(inv, "hostname"), "localhost") == 0, "qemu: hostname");
 
 	/* the inspection body */
-	r = inspection_body_build(inv, NULL, "H4sI", NULL, &body);
+	r = inspection_body_build(inv, NULL, "H4sI", NULL, NULL, &body);
 	{
 		static const char *const keys[] = {
 		    "inventory", "root_disk", "boot_interface", "configuration", "logs",
@@ -650,7 +650,7 @@ static void test_qemu(void)
 		char *fails[] = {"collector logs failed: boom", "second", NULL};
 		char *only_default[] = {"default", NULL};
 
-		r = inspection_body_build(inv, only_default, "H4sI", fails, &body);
+		r = inspection_body_build(inv, only_default, "H4sI", NULL, fails, &body);
 		CHECK(r == 0 && !json_get(body, "logs", json_type_string) &&
 			  strcmp(str(body, "error"),
 				 "The following errors were encountered:\n"
@@ -662,12 +662,36 @@ static void test_qemu(void)
 	{
 		char *names[] = {"default", "pci-devices", "logs", "bogus", NULL};
 
-		r = inspection_body_build(inv, names, NULL, NULL, &body);
+		r = inspection_body_build(inv, names, NULL, NULL, NULL, &body);
 		CHECK(r == 0 && json_object_object_length(body) == 1 &&
 			  strcmp(str(body, "error"),
 				 "The following errors were encountered:\n* Failed to load "
 				 "collector {'pci-devices', 'bogus'}") == 0,
 		      "inspection: unknown collectors: only the error (%s)", str(body, "error"));
+		json_object_put(body);
+		body = NULL;
+	}
+	{
+		char *names[] = {"default", "lldp", NULL};
+		json_object *raw = json_tokener_parse("{\"eth0\": [[1, \"04aa\"], [0, \"\"]]}");
+
+		r = inspection_body_build(inv, names, NULL, raw, NULL, &body);
+		CHECK(r == 0 &&
+			  strcmp(json_object_to_json_string(
+				     json_get(body, "lldp_raw", json_type_object)),
+				 "{ \"eth0\": [ [ 1, \"04aa\" ], [ 0, \"\" ] ] }") == 0 &&
+			  !json_get(body, "logs", json_type_string),
+		      "inspection: the lldp collector sends lldp_raw, no logs when not asked");
+		json_object_put(body);
+		body = NULL;
+		r = inspection_body_build(inv, names, NULL, NULL, NULL, &body);
+		CHECK(r == 0 && json_get(body, "lldp_raw", json_type_object) &&
+			  json_object_object_length(json_get(body, "lldp_raw", json_type_object)) ==
+			      0,
+		      "inspection: lldp_raw is {} when nothing could be listened on");
+		json_object_put(body);
+		body = NULL;
+		json_object_put(raw);
 	}
 
 	/* UEFI, no BOOTIF, BMC detection skipped */
