@@ -29,9 +29,11 @@ CURL_CONF_OPTS := -DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_CURL_EX
 
 # Debian's series for older suites ends with the patches that rename the
 # library for its GnuTLS/NSS flavours (bookworm: 90_gnutls, 99_nss);
-# debian/rules reverses them for the OpenSSL build, and so do we.  (Trixie
-# applies ZZZgnutls-build.patch in debian/rules only, not through the series.)
-# A tree from INGOT_OVERRIDE_SRCDIR_CURL has no debian/.
+# debian/rules reverses them for the OpenSSL build, and so do we.  Trixie has
+# neither; its series' ZZZgnutls-build.patch changes only autotools files,
+# which the CMake build does not read, and 11_omit-directories-from-config
+# only the curl-config script, which nothing here runs.  A tree from
+# INGOT_OVERRIDE_SRCDIR_CURL has no debian/.
 curl-unpatch = { ! grep -qsx $(1) debian/patches/series || patch -R -p1 -s -i debian/patches/$(1); }
 CURL_POST_EXTRACT_CMDS = $(call curl-unpatch,99_nss.patch) && $(call curl-unpatch,90_gnutls.patch)
 
