@@ -8,7 +8,8 @@
 # all also runs the unit tests and each libFuzzer target for 10 s.
 # boot: boots the images of the first build (or IMAGES=) in QEMU, BIOS and
 #   UEFI, CD and disk, and waits for the init's "network up" marker; with an
-#   agent in the images (INGOT_AGENT_INGOT), drives a deploy through it.
+#   agent in the images (INGOT_AGENT_INGOT), drives a deploy and cleaning
+#   through it.
 #
 # Ends with the line "N passed, N failed, N skipped"; exits 1 on any failure.
 set -uo pipefail
@@ -340,6 +341,7 @@ all | boot)
 	t boot-agent-deploy-http "$TOPDIR/tests/boot/agent-deploy.py" "${IMAGES:-$SCRATCH/a/images}" http
 	t boot-agent-deploy-https-ironic "$TOPDIR/tests/boot/agent-deploy.py" \
 		"${IMAGES:-$SCRATCH/a/images}" https-ironic
+	t boot-agent-clean "$TOPDIR/tests/boot/agent-clean.py" "${IMAGES:-$SCRATCH/a/images}"
 	;;
 all | style | build) ;;
 *)

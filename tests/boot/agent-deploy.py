@@ -45,48 +45,13 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import ssl
 import urllib.error
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-STUB = os.path.join(HERE, "..", "unit", "data", "ironic-stub.py")
-TOKEN = "rEk9S6g2l4O3uZpXwT1cYvQ8aHn0mJbFdK7sL5eG2iU"
-GUEST_IP = "10.0.2.15"  # QEMU user networking
-failures = []
-# Set once the agent's certificate is known (mode tls): every call goes over HTTPS with it.
-tls = {"context": None}
-# Whether the Ironic stand-in serves HTTPS (mode https-ironic).
-stub = {"https": False}
-UNIT_DATA = os.path.join(HERE, "..", "unit", "data")
-
-
-def check(ok, what):
-    print("%s - %s" % ("ok" if ok else "FAIL", what), flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(port, method, path, body=None, token=TOKEN, raw=None, timeout=120):
-    url = "%s://127.0.0.1:%d%s" % ("https" if tls["context"] else "http", port, path)
-    if token is not None:
-        url += ("&" if "?" in path else "?") + "agent_token=" + token
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout, context=tls["context"]) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+from agentlib import (GUEST_IP, STUB, UNIT_DATA, call, check, failures, free_port, heartbeats,
+                      images_skip_reason, poll_last, stub, tls, wait_for)
 
 
 def der_read(buf, i):
@@ -124,15 +89,6 @@ def cert_extensions(der):
             critical = len(parts) == 3 and der[parts[1][1]:parts[1][2]] == b"\xff"
             exts.append((oid, critical, der[parts[-1][1]:parts[-1][2]]))
     return exts
-
-
-def heartbeats(stub_port):
-    scheme = "https" if stub["https"] else "http"
-    ctx = ssl._create_unverified_context() if stub["https"] else None
-    with urllib.request.urlopen("%s://127.0.0.1:%d/_requests" % (scheme, stub_port),
-                                context=ctx) as r:
-        seen = json.loads(r.read())
-    return [x["body"] for x in seen if x["path"].startswith("/v1/heartbeat/")]
 
 
 def check_certificate(pem, d):
@@ -210,31 +166,6 @@ def deploy_step(image_port, sha, configdrive):
                        "ports": [], "deploy_version": {"generic_hardware_manager": "1.1"}}}
 
 
-def wait_for(log, pattern, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(log, errors="replace") as f:
-                if pattern in f.read():
-                    return True
-        except FileNotFoundError:
-            pass
-        time.sleep(0.5)
-    return False
-
-
-def poll_last(port, timeout=300):
-    """As the conductor: GET /v1/commands/ until the last command is no longer RUNNING."""
-    end = time.time() + timeout
-    while time.time() < end:
-        status, body = call(port, "GET", "/v1/commands/")
-        last = body["commands"][-1] if status == 200 and body["commands"] else None
-        if last and last["command_status"] != "RUNNING":
-            return last
-        time.sleep(2)
-    return None
-
-
 def ca_initrd(d, images, name, pem):
     """rootfs.cpio.xz followed by a gzip'd cpio that holds etc/ingot/ca/NAME: one -initrd."""
     tree = os.path.join(d, "ca-" + name)
@@ -303,17 +234,9 @@ def main():
     tools = ("qemu-system-x86_64", "systemd-repart", "xorriso")
     if mode == "https-ironic":
         tools += ("openssl", "cpio", "gzip")
-    for tool in tools:
-        if not shutil.which(tool):
-            print("skip: %s not found" % tool)
-            return 77
-    if not os.path.exists(os.path.join(images, "rootfs.cpio.xz")):
-        print("skip: no images in %s" % images)
-        return 77
-    listing = subprocess.run("xz -dc %s/rootfs.cpio.xz | cpio -t 2>/dev/null" % images,
-                             shell=True, capture_output=True, text=True).stdout
-    if "usr/bin/ingot-agent" not in listing.split():
-        print("skip: the images carry no agent (build them with INGOT_AGENT_INGOT=y)")
+    why = images_skip_reason(images, tools)
+    if why:
+        print("skip: " + why)
         return 77
 
     d = tempfile.mkdtemp(prefix="ingot-agent-deploy.")
