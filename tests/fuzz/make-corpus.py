@@ -214,6 +214,46 @@ def cmdline_seeds():
         "INGOT_CONSOLE=ttyS0\nINGOT_NET=dhcp\nINGOT_MODULES=\"virtio_net virtio_blk\"\n")
 
 
+# --- fuzz-hints: a node's properties.root_device, as JSON
+
+
+def hints_seeds():
+    hints = {
+        "size": {"size": ">= 10"},
+        "size_int": {"size": 20},
+        "size_float": {"size": "< 50.5"},
+        "size_bad": {"size": "abc"},
+        "size_zero": {"size": "<or> 10 <or> 0"},
+        "name": {"name": "/dev/sda"},
+        "name_bare": {"name": "sda"},
+        "or": {"serial": "<or> QM00001 <or> deadbeef", "rotational": "yes"},
+        "in": {"model": "<in> QEMU", "vendor": "s!= ata"},
+        "wwn": {"wwn": "0x5000c500a1b2c3d4", "wwn_with_extension": "0x5000C500A1B2C3D4",
+                "wwn_vendor_extension": "none", "hctl": "0:0:0:0"},
+        "by_path": {"by_path": "/dev/disk/by-path/pci-0000:00:05.0-nvme-1", "tran": "nvme",
+                    "rotational": False},
+        "range": {"size": "<range-in> [10 20]"},
+        "all_in": {"model": "<all-in> qemu harddisk"},
+        "numeric_on_string": {"serial": "> 5"},
+        "string_on_size": {"size": "s>= 10"},
+        "unknown": {"colour": "blue"},
+        "not_string": {"model": 5},
+        "rotational": {"rotational": "Off"},
+        "quoted": {"serial": "scsi serial", "vendor": " QEMU "},
+    }
+    for name, h in hints.items():
+        put("fuzz-hints", name, dumps(h))
+    for name, text in (("empty", "{}"), ("null", "null"), ("false", "false"), ("list", "[1]"),
+                       ("string", '"sda"'), ("int", "0")):
+        put("fuzz-hints", name, text)
+    # Spliced into the lookup answer: the rest of a node after properties.root_device.
+    put("fuzz-hints", "splice_instance_info",
+        '{"size": 50}}, "instance_info": {"root_device": {"vendor": "QEMU"}}, "x": {"y": 1')
+    put("fuzz-hints", "splice_skip",
+        '{}, "skip_block_devices": [{"name": "/dev/nvme0n1"}, {"volume_name": "r0"}]}, '
+        '"x": {"y": 1')
+
+
 # --- disks ---------------------------------------------------------------------------------
 
 ESP_TYPE = uuid.UUID("c12a7328-f81f-11d2-ba4b-00a0c93ec93b")
@@ -426,6 +466,7 @@ def main():
     api_seeds()
     json_params_seeds()
     cmdline_seeds()
+    hints_seeds()
     ptable_seeds(config_iso, hybrid_iso, vfat_config2())
     configdrive_seeds(config_iso)
     total = 0
