@@ -32,7 +32,7 @@ enum conf_type {
 };
 
 struct conf_key {
-	const char *key;	    /* kernel command line; in files also with '_' for '-' */
+	const char *key;	    /* kernel command line, or NULL; in files also '_' for '-' */
 	const char *name;	    /* IPA's oslo.config option: file key and --option; or NULL */
 	char short_opt;		    /* argv: -x, or 0 */
 	enum conf_type type;	    /* the field's type, checked by FIELD() */
@@ -125,6 +125,11 @@ static const struct conf_key conf_keys[] = {
     ROW_UINT("ipa-ip-lookup-attempts", "ip_lookup_attempts", ip_lookup_attempts, "6", 1,
 	     AGENT_CONF_INT_MAX),
     ROW_UINT0("ipa-ip-lookup-timeout", "ip_lookup_sleep", ip_lookup_sleep, "10"),
+    /* Not on IPA's kernel command line on purpose: static TLS needs files in the image. */
+    ROW_BOOL(NULL, "listen_tls", listen_tls, "false"),
+    ROW_STRING(NULL, "tls_cert_file", tls_cert_file, AGENT_CONF_PATH_MAX),
+    ROW_STRING(NULL, "tls_key_file", tls_key_file, AGENT_CONF_PATH_MAX),
+    ROW_BOOL(NULL, "enable_auto_tls", enable_auto_tls, "true"),
 
     /* lookup and start-up */
     ROW_UINT0("ipa-lookup-timeout", "lookup_timeout", lookup_timeout, "600"),
@@ -614,9 +619,12 @@ void agent_conf_done(struct agent_conf *c)
 
 int agent_conf_source_of(const struct agent_conf *c, const char *cmdline_key)
 {
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (strcmp(conf_keys[i].key, cmdline_key) == 0)
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (k->key ? strcmp(k->key, cmdline_key) == 0 : strcmp(k->name, cmdline_key) == 0)
 			return c->source[i];
+	}
 	return -ENOENT;
 }
 
@@ -812,7 +820,7 @@ static int cmdline_collect(const char *key, const char *value, void *userdata)
 	struct pending *p = userdata;
 
 	for (size_t i = 0; i < N_KEYS; i++) {
-		if (strcmp(conf_keys[i].key, key) != 0)
+		if (!conf_keys[i].key || strcmp(conf_keys[i].key, key) != 0)
 			continue;
 		/* IPA keeps only key=value words. */
 		if (!value) {
@@ -852,7 +860,8 @@ static int file_collect(const char *key, const char *value, unsigned line, void 
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct conf_key *k = &conf_keys[i];
 
-		if ((k->name && name_equal(k->name, key, len)) || name_equal(k->key, key, len))
+		if ((k->name && name_equal(k->name, key, len)) ||
+		    (k->key && name_equal(k->key, key, len)))
 			return pending_set(p, i, key, value, line);
 	}
 	pending_message(p, "ignoring unknown key '%s' in '%s' line %u", key, p->path, line);

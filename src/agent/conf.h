@@ -24,7 +24,9 @@
  * own spelling is --api_url), as --name=value or --name value; booleans also as --name (true)
  * and --noname (false), as oslo.config does; -d is --debug. A few parameters have no option
  * name (BOOTIF, boot_method, ipa-inspection-benchmarks): IPA reads them from the kernel command
- * line only.
+ * line only. Four have no kernel command line key: listen_tls, tls_cert_file, tls_key_file and
+ * enable_auto_tls, which IPA keeps off the command line on purpose (they name files that must
+ * be built into the ramdisk); the file and argv take them by option name only.
  *
  * Values, as IPA parses them:
  *   - booleans: true/1/on/yes and false/0/off/no, any case (oslo.config); anything else is
@@ -70,6 +72,7 @@
 #define AGENT_CONF_STRING_MAX  255  /* host names, addresses, token, request id, other items */
 #define AGENT_CONF_CIPHERS_MAX 1024 /* ipa-tls-cipher-suites */
 #define AGENT_CONF_IFNAME_MAX  15   /* ipa-network-interface: IFNAMSIZ - 1 */
+#define AGENT_CONF_PATH_MAX    4095 /* tls_cert_file, tls_key_file: PATH_MAX - 1 */
 #define AGENT_CONF_INT_MAX     2147483647 /* any integer; fits an int */
 
 /* Parameters in the table; sizes source[] below. */
@@ -142,6 +145,17 @@ struct agent_conf {
 	char *network_interface;     /* ipa-network-interface: advertise its IPv4 (unset) */
 	unsigned ip_lookup_attempts; /* ipa-ip-lookup-attempts: >= 1 (6) */
 	unsigned ip_lookup_sleep;    /* ipa-ip-lookup-timeout: seconds between them (10) */
+
+	/*
+	 * The operator's TLS for the API, file and argv only (IPA's static TLS): listen_tls turns
+	 * automatic TLS off and serves HTTPS with tls_cert_file (the certificate, then any chain)
+	 * and tls_key_file; enable_auto_tls=false turns automatic TLS off alone. Without
+	 * listen_tls the two files still serve HTTPS when automatic TLS does not happen, as in IPA.
+	 */
+	bool listen_tls;      /* listen_tls (false) */
+	char *tls_cert_file;  /* tls_cert_file: a path (unset) */
+	char *tls_key_file;   /* tls_key_file: a path (unset) */
+	bool enable_auto_tls; /* enable_auto_tls (true) */
 
 	/* lookup and start-up */
 	unsigned lookup_timeout;  /* ipa-lookup-timeout: seconds (600) */
@@ -220,5 +234,8 @@ int agent_conf_from_file_text(struct agent_conf *c, const char *buf, size_t len,
  */
 int agent_conf_from_argv(struct agent_conf *c, int argc, char *const *argv);
 
-/* Which source set the parameter with this kernel command line key; -ENOENT if none such. */
+/*
+ * Which source set the parameter with this kernel command line key (or option name, for those
+ * without a key: "listen_tls"); -ENOENT if none such.
+ */
 int agent_conf_source_of(const struct agent_conf *c, const char *cmdline_key);

@@ -11,6 +11,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
@@ -25,7 +26,8 @@
 #include "basic/fileio.h"
 #include "basic/macro.h"
 
-#define PEM_MAX 8192
+#define PEM_MAX	    8192
+#define KEY_PEM_MAX 16384 /* an operator's key: RSA up to 8192 bits and more */
 
 int tls_global_init(void)
 {
@@ -215,6 +217,160 @@ out:
 	free(pem);
 	mbedtls_x509write_crt_free(&crt);
 	mbedtls_pk_free(&key);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&entropy);
+	if (r < 0)
+		tls_identity_done(ret);
+	return r;
+}
+
+/* Reads path whole, NUL-terminated; *ret_len counts the NUL when the text is PEM (mbedTLS's
+ * convention: a PEM buffer ends with its NUL, a DER one does not). */
+static int read_tls_file(const char *path, const char *what, char **ret, size_t *ret_len,
+			 char **error)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_full_file_at(AT_FDCWD, path, TLS_FILE_MAX, &buf, &len);
+	if (r == -EFBIG) {
+		if (asprintf(error, "cannot use %s '%s': larger than %u bytes", what, path,
+			     TLS_FILE_MAX) < 0)
+			*error = NULL;
+		return r;
+	}
+	if (r < 0) {
+		if (asprintf(error, "cannot read %s '%s': %s", what, path, strerror(-r)) < 0)
+			*error = NULL;
+		return r;
+	}
+	*ret = buf;
+	*ret_len = strstr(buf, "-----BEGIN ") ? len + 1 : len;
+	return 0;
+}
+
+static int load_fail(int r, char **error, const char *what, const char *path, const char *why,
+		     int mbed)
+{
+	char text[128] = "";
+
+	if (mbed)
+		mbedtls_strerror(mbed, text, sizeof(text));
+	if (asprintf(error, "%s '%s' %s%s%s", what, path, why, mbed ? ": " : "", text) < 0)
+		*error = NULL;
+	return r;
+}
+
+/* The certificates of chain as PEM blocks, in order. */
+static char *chain_pem(const mbedtls_x509_crt *chain)
+{
+	size_t size = 1, len = 0, n;
+	char *pem;
+
+	for (const mbedtls_x509_crt *c = chain; c && c->raw.len; c = c->next)
+		size += c->raw.len * 4 / 3 + c->raw.len / 48 + 128;
+	pem = malloc(size);
+	if (!pem)
+		return NULL;
+	pem[0] = '\0';
+	for (const mbedtls_x509_crt *c = chain; c && c->raw.len; c = c->next) {
+		if (mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n",
+					     "-----END CERTIFICATE-----\n", c->raw.p, c->raw.len,
+					     (unsigned char *)pem + len, size - len, &n) != 0) {
+			free(pem);
+			return NULL;
+		}
+		len += n - 1; /* n counts the NUL */
+	}
+	return pem;
+}
+
+int tls_identity_load(const char *cert_file, const char *key_file, struct tls_identity *ret,
+		      char **error)
+{
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context key;
+	_cleanup_free_ char *cert_buf = NULL;
+	char *key_buf = NULL;
+	unsigned char *pem = NULL;
+	size_t cert_len = 0, key_len = 0;
+	int r, m;
+
+	memset(ret, 0, sizeof(*ret));
+	*error = NULL;
+	r = read_tls_file(cert_file, "tls_cert_file", &cert_buf, &cert_len, error);
+	if (r < 0)
+		return r;
+	r = read_tls_file(key_file, "tls_key_file", &key_buf, &key_len, error);
+	if (r < 0)
+		return r;
+
+	mbedtls_entropy_init(&entropy);
+	mbedtls_ctr_drbg_init(&drbg);
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_pk_init(&key);
+
+	m = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
+				  (const unsigned char *)"ingot-agent-tls", 15);
+	if (m) {
+		r = fail(-EIO, error, "cannot seed the random generator", m);
+		goto out;
+	}
+	/* A positive count: some PEM blocks were no certificate Python would load either. */
+	m = mbedtls_x509_crt_parse(&crt, (const unsigned char *)cert_buf, cert_len);
+	if (m != 0) {
+		r = m > 0 ? load_fail(-EINVAL, error, "tls_cert_file", cert_file,
+				      "holds a certificate that cannot be parsed", 0)
+			  : load_fail(-EINVAL, error, "tls_cert_file", cert_file,
+				      "holds no certificate", m);
+		goto out;
+	}
+	m = mbedtls_pk_parse_key(&key, (const unsigned char *)key_buf, key_len, NULL, 0,
+				 mbedtls_ctr_drbg_random, &drbg);
+	if (m == MBEDTLS_ERR_PK_PASSWORD_REQUIRED || m == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
+		r = load_fail(-EINVAL, error, "tls_key_file", key_file,
+			      "is encrypted (no password can be given)", 0);
+		goto out;
+	}
+	if (m) {
+		r = load_fail(-EINVAL, error, "tls_key_file", key_file, "holds no private key", m);
+		goto out;
+	}
+	m = mbedtls_pk_check_pair(&crt.pk, &key, mbedtls_ctr_drbg_random, &drbg);
+	if (m) {
+		if (asprintf(error, "tls_key_file '%s' is not the key of tls_cert_file '%s'",
+			     key_file, cert_file) < 0)
+			*error = NULL;
+		r = -EINVAL;
+		goto out;
+	}
+
+	ret->cert_pem = chain_pem(&crt);
+	pem = calloc(1, KEY_PEM_MAX);
+	if (!ret->cert_pem || !pem) {
+		r = -ENOMEM;
+		goto out;
+	}
+	m = mbedtls_pk_write_key_pem(&key, pem, KEY_PEM_MAX);
+	if (m) {
+		r = fail(-EIO, error, "cannot write the key", m);
+		goto out;
+	}
+	ret->key_pem = strdup((char *)pem);
+	if (!ret->key_pem)
+		r = -ENOMEM;
+out:
+	if (pem) {
+		mbedtls_platform_zeroize(pem, KEY_PEM_MAX);
+		free(pem);
+	}
+	mbedtls_platform_zeroize(key_buf, key_len);
+	free(key_buf);
+	mbedtls_pk_free(&key);
+	mbedtls_x509_crt_free(&crt);
 	mbedtls_ctr_drbg_free(&drbg);
 	mbedtls_entropy_free(&entropy);
 	if (r < 0)

@@ -1,7 +1,9 @@
 #pragma once
 
 /*
- * Automatic TLS for the agent's API, as IPA's tls_utils.generate_tls_certificate() (master):
+ * TLS for the agent's API: automatic, or the operator's files (tls_identity_load()).
+ *
+ * Automatic TLS, as IPA's tls_utils.generate_tls_certificate() (master):
  * a fresh EC key on every boot (ipa-tls-certificate-curve, P-384 by default) and a self-signed
  * X.509 v3 certificate for it: subject = issuer = CN=<host name>, a random 159-bit serial
  * (cryptography's random_serial_number), valid from now - 3600 s (auto_tls_allowed_clock_skew)
@@ -27,7 +29,7 @@
 #define TLS_VALID_DAYS	 30
 
 struct tls_identity {
-	char *cert_pem; /* the certificate, PEM: agent_verify_ca */
+	char *cert_pem; /* the certificate (then its chain), PEM: agent_verify_ca when automatic */
 	char *key_pem;	/* the private key, PEM; wiped by tls_identity_done() */
 };
 
@@ -44,6 +46,23 @@ const char *tls_curve_name(enum agent_tls_curve curve);
  */
 int tls_identity_generate(enum agent_tls_curve curve, const char *ip, const char *common_name,
 			  struct tls_identity *ret, char **error);
+
+/* At most this many bytes in each of the operator's files. */
+#define TLS_FILE_MAX (256 * 1024)
+
+/*
+ * The operator's certificate and key, as IPA's listen_tls with tls_cert_file and tls_key_file
+ * (Python's SSLContext.load_cert_chain()): cert_file holds the certificate, then any
+ * intermediate ones, key_file the unencrypted private key (RSA or EC; IPA takes no password),
+ * PEM or DER; one file may hold both. Paths as given (not under the agent's root). Returns 0
+ * with ret's cert_pem the certificates re-encoded as PEM, in the file's order, and key_pem the
+ * key as PEM; or, with *error (malloc'ed) naming the file and the reason: a negative errno
+ * from reading a file (-ENOENT, -EACCES, -EFBIG over TLS_FILE_MAX), -EINVAL when there is no
+ * certificate or key in it, a certificate cannot be parsed, the key is encrypted or is not the
+ * certificate's, -EIO, or -ENOMEM. tls_global_init() called before.
+ */
+int tls_identity_load(const char *cert_file, const char *key_file, struct tls_identity *ret,
+		      char **error);
 
 /* Writes TLS_DIR/TLS_CERT_FILE and TLS_DIR/TLS_SERVER_FILE under root_fd, 0600. */
 int tls_identity_write(const struct tls_identity *id, int root_fd, char **error);

@@ -697,6 +697,73 @@ static void test_argv(void)
 	agent_conf_done(&c);
 }
 
+/* IPA's static TLS options: file and argv only, by option name (config.py: "intentionally not
+ * settable via kernel command line"). */
+static void test_static_tls(void)
+{
+	struct agent_conf c;
+	char path[AGENT_CONF_PATH_MAX + 2];
+
+	agent_conf_init_defaults(&c);
+	CHECK(!c.listen_tls && !c.tls_cert_file && !c.tls_key_file && c.enable_auto_tls,
+	      "static TLS defaults: listen_tls false, no files, enable_auto_tls true");
+	CHECK(agent_conf_source_of(&c, "listen_tls") == AGENT_CONF_SOURCE_DEFAULT &&
+		  agent_conf_source_of(&c, "tls_cert_file") == AGENT_CONF_SOURCE_DEFAULT,
+	      "static TLS: source by option name");
+
+	CHECK(cmdline(&c, "listen_tls=1 ipa-listen-tls=1 ipa_listen_tls=1 tls_cert_file=/a "
+			  "ipa-tls-cert-file=/a enable_auto_tls=0 ipa-enable-auto-tls=0") == 0 &&
+		  !c.listen_tls && !c.tls_cert_file && c.enable_auto_tls && !c.warnings,
+	      "static TLS: not taken from the kernel command line, silently as IPA");
+
+	CHECK(file(&c, "listen_tls=true\n"
+		       "tls_cert_file=/etc/ingot/tls/agent.crt\n"
+		       "tls_key_file = '/etc/ingot/tls/agent.key'\n"
+		       "enable_auto_tls=no\n") == 0 &&
+		  c.listen_tls && strcmp(str(c.tls_cert_file), "/etc/ingot/tls/agent.crt") == 0 &&
+		  strcmp(str(c.tls_key_file), "/etc/ingot/tls/agent.key") == 0 &&
+		  !c.enable_auto_tls && !c.warnings &&
+		  agent_conf_source_of(&c, "listen_tls") == AGENT_CONF_SOURCE_FILE,
+	      "static TLS: the file takes the option names");
+	CHECK(cmdline(&c, "ipa-listen-port=443") == 0 && c.listen_tls && c.tls_cert_file,
+	      "static TLS: a kernel command line leaves the file's values");
+	reset(&c);
+	CHECK(file(&c, "ipa_listen_tls=1\nssl_cert_file=/x\n") == 0 && !c.listen_tls &&
+		  !c.tls_cert_file && warned(&c, "ignoring unknown key 'ipa_listen_tls'") &&
+		  warned(&c, "ignoring unknown key 'ssl_cert_file'"),
+	      "static TLS: no ipa_ spelling in the file, unknown keys warned about");
+	reset(&c);
+	CHECK(file(&c, "listen_tls=maybe\ntls_cert_file=\n") == 0 && !c.listen_tls &&
+		  !c.tls_cert_file && warned(&c, "ignoring 'listen_tls=maybe'"),
+	      "static TLS: an invalid boolean is ignored, an empty path is unset");
+
+	reset(&c);
+	CHECK(
+	    ARGV(&c, "--listen-tls", "--tls-cert-file", "/srv/cert.pem",
+		 "--tls_key_file=/srv/key.pem", "--noenable-auto-tls") == 0 &&
+		c.listen_tls && strcmp(str(c.tls_cert_file), "/srv/cert.pem") == 0 &&
+		strcmp(str(c.tls_key_file), "/srv/key.pem") == 0 && !c.enable_auto_tls &&
+		agent_conf_source_of(&c, "tls_key_file") == AGENT_CONF_SOURCE_ARGV,
+	    "static TLS: argv --listen-tls, --tls-cert-file, --tls_key_file, --noenable-auto-tls");
+	CHECK(ARGV(&c, "--nolisten_tls", "--enable_auto_tls=yes") == 0 && !c.listen_tls &&
+		  c.enable_auto_tls,
+	      "static TLS: --nolisten_tls, --enable_auto_tls=yes");
+	CHECK(ARGV(&c, "--listen-tls=perhaps") == -EINVAL && !c.listen_tls,
+	      "static TLS: --listen-tls=perhaps -EINVAL");
+
+	reset(&c);
+	memset(path, 'p', AGENT_CONF_PATH_MAX + 1);
+	path[0] = '/';
+	path[AGENT_CONF_PATH_MAX + 1] = '\0';
+	CHECK(ARGV(&c, "--tls-cert-file", path) == -E2BIG && !c.tls_cert_file,
+	      "static TLS: a path over %u bytes -E2BIG", AGENT_CONF_PATH_MAX);
+	path[AGENT_CONF_PATH_MAX] = '\0';
+	CHECK(ARGV(&c, "--tls-cert-file", path) == 0 && c.tls_cert_file &&
+		  strlen(c.tls_cert_file) == AGENT_CONF_PATH_MAX,
+	      "static TLS: a path of %u bytes taken", AGENT_CONF_PATH_MAX);
+	agent_conf_done(&c);
+}
+
 static void test_limits(void)
 {
 	struct agent_conf c;
@@ -872,6 +939,7 @@ int main(void)
 	test_precedence();
 	test_file();
 	test_argv();
+	test_static_tls();
 	test_limits();
 	test_real_command_lines();
 	return failures ? 1 : 0;
