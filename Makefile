@@ -384,6 +384,7 @@ help:
 	@echo '  check-build            rootless, reproducible, no-op and bad-input build tests'
 	@echo '  check-style            clang-format on the C sources'
 	@echo '  check-libs             build and run the agent libraries'"'"' smoke test (HTTPS, JSON, blkid)'
+	@echo '  check-valgrind         the agent built for the host, under valgrind through API sessions'
 	@echo
 	@echo 'Cleaning:'
 	@echo '  clean                  delete everything built in $$(O), keep the configuration and dl/'

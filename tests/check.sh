@@ -321,6 +321,7 @@ all | style)
 all)
 	t unit "$TOPDIR/tests/unit/run.sh"
 	t fuzz env O="${O:-$TOPDIR/output}" "$TOPDIR/tests/fuzz/run.sh" 10
+	t valgrind-agent "$TOPDIR/tests/valgrind/run.sh"
 	;;&
 all | build)
 	setup_scratch

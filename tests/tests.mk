@@ -2,7 +2,7 @@
 
 CHECK_ENV := TOPDIR=$(TOPDIR) DL_DIR=$(DL_DIR)
 
-.PHONY: check check-unit check-style check-build check-boot check-fuzz fuzz run
+.PHONY: check check-unit check-style check-build check-boot check-fuzz check-valgrind fuzz run
 check:
 	$(Q)$(CHECK_ENV) $(TOPDIR)/tests/check.sh all
 
@@ -17,6 +17,11 @@ fuzz:
 
 check-fuzz:
 	$(Q)O=$(O) $(TOPDIR)/tests/fuzz/run.sh 10
+
+# The agent built for the host and run under valgrind through API sessions (tests/valgrind/run.sh;
+# skips without civetweb's source: an override, $(O)/build/civetweb/src or dl/civetweb/).
+check-valgrind:
+	$(Q)O=$(O) DL_DIR=$(DL_DIR) $(TOPDIR)/tests/valgrind/run.sh
 
 check-style:
 	$(Q)$(CHECK_ENV) $(TOPDIR)/tests/check.sh style
