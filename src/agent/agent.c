@@ -178,6 +178,29 @@ static bool nap(struct agent *a, double seconds)
 	return stopping;
 }
 
+void agent_wait_for_disks(struct agent *a)
+{
+	unsigned attempts = a->conf.disk_wait_attempts, delay = a->conf.disk_wait_delay;
+
+	for (unsigned i = 0; i < attempts; i++) {
+		_cleanup_free_ char *path = NULL, *error = NULL;
+
+		if (agent_install_device(a, &path, &error) >= 0) {
+			log_info("root device %s found", path);
+			return;
+		}
+		log_debug("still waiting for the root device to appear, attempt %u of %u: %s",
+			  i + 1, attempts, error ? error : "no device");
+		if (i + 1 < attempts && nap(a, delay))
+			return;
+	}
+	if (attempts > 1)
+		log_warning("The root device was not detected in %u seconds",
+			    delay * (attempts - 1));
+	else if (attempts == 1)
+		log_warning("The root device was not detected");
+}
+
 json_object *agent_lldp(struct agent *a)
 {
 	_cleanup_strv_free_ char **names = NULL;

@@ -75,6 +75,13 @@ void agent_partition_uuids_set(struct agent *a, json_object *uuids); /* takes th
  * *ret_error (malloc'ed) says why. */
 int agent_install_device(struct agent *a, char **ret_path, char **ret_error);
 
+/*
+ * IPA's wait_for_disks() at start-up: up to ipa-disk-wait-attempts looks for the disk an image
+ * would go to (agent_install_device()), ipa-disk-wait-delay seconds apart; a warning when none
+ * came. Inspection and deployment have no chance without one; the agent goes on regardless.
+ */
+void agent_wait_for_disks(struct agent *a);
+
 /* Called when an asynchronous command finished: heartbeat soon. */
 void agent_heartbeat_soon(void *agent);
 

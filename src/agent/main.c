@@ -468,6 +468,8 @@ int main(int argc, char **argv)
 		return stop(&a, &stopper, 1);
 	}
 
+	/* IPA loads its hardware managers, which wait for disks, before anything else. */
+	agent_wait_for_disks(&a);
 	if (a.conf.hardware_initialization_delay > 0) {
 		log_info("waiting %u s (ipa-hardware-initialization-delay)",
 			 a.conf.hardware_initialization_delay);
