@@ -9,7 +9,7 @@
 # boot: boots the images of the first build (or IMAGES=) in QEMU, BIOS and
 #   UEFI, CD and disk, and waits for the init's "network up" marker; with an
 #   agent in the images (INGOT_AGENT_INGOT), drives a deploy and cleaning
-#   through it.
+#   through it and checks its inventory of the QEMU node.
 #
 # Ends with the line "N passed, N failed, N skipped"; exits 1 on any failure.
 set -uo pipefail
@@ -343,6 +343,10 @@ all | boot)
 	t boot-agent-deploy-https-ironic "$TOPDIR/tests/boot/agent-deploy.py" \
 		"${IMAGES:-$SCRATCH/a/images}" https-ironic
 	t boot-agent-clean "$TOPDIR/tests/boot/agent-clean.py" "${IMAGES:-$SCRATCH/a/images}"
+	for m in bios uefi; do
+		t "boot-agent-inventory-$m" "$TOPDIR/tests/boot/agent-inventory.py" \
+			"${IMAGES:-$SCRATCH/a/images}" "$m"
+	done
 	;;
 all | style | build) ;;
 *)
