@@ -1,7 +1,8 @@
 /*
- * The inventory (agent/inventory.h) on trees: the build machine's, captured by
- * tests/data/inventory/capture.sh (a Firecracker VM: no DMI, no BMC), and a QEMU-like one built
- * here; the SMBIOS and IPMI parsers on constructed bytes; the inspection body.
+ * The inventory (agent/inventory.h) on trees: those captured by tests/data/inventory/capture.sh
+ * on the build machine (a Firecracker VM: no DMI, no BMC) and on the QEMU node under SeaBIOS and
+ * OVMF (tests/data/inventory/README), and a QEMU-like one built here; the SMBIOS and IPMI
+ * parsers on constructed bytes; the inspection body.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -761,21 +762,30 @@ static void test_empty(void)
 	rmdir(dir);
 }
 
-static void test_build_machine(void)
+/* The captured tree tests/data/inventory/<name>, or -1 after a failed check. */
+static int open_tree(const char *name)
 {
-	_cleanup_json_ json_object *inv = NULL;
-	struct inventory_sources src = {.net = &fake_net, .hostname = "vm"};
 	char file[PATH_MAX], *slash;
-	json_object *cpu, *mem, *sv, *ifs, *disks, *e;
-	int fd, r;
+	int fd;
 
 	snprintf(file, sizeof(file), "%s", __FILE__);
 	slash = strrchr(file, '/');
 	if (!slash)
-		return;
-	snprintf(slash, sizeof(file) - (size_t)(slash - file), "/../data/inventory/build-machine");
+		return -1;
+	snprintf(slash, sizeof(file) - (size_t)(slash - file), "/../data/inventory/%s", name);
 	fd = open(file, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	CHECK(fd >= 0, "build machine: captured tree at %s", file);
+	CHECK(fd >= 0, "%s: captured tree at %s", name, file);
+	return fd;
+}
+
+static void test_build_machine(void)
+{
+	_cleanup_json_ json_object *inv = NULL;
+	struct inventory_sources src = {.net = &fake_net, .hostname = "vm"};
+	json_object *cpu, *mem, *sv, *ifs, *disks, *e;
+	int fd, r;
+
+	fd = open_tree("build-machine");
 	if (fd < 0)
 		return;
 	r = inventory_collect(fd, NULL, &src, &inv);
@@ -810,6 +820,148 @@ static void test_build_machine(void)
 	close(fd);
 }
 
+/* The element of array a whose key is value, or NULL. */
+static json_object *find_by(json_object *a, const char *key, const char *value)
+{
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		if (strcmp(str(e, key), value) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static bool has_flag(json_object *flags, const char *flag)
+{
+	for (size_t i = 0; flags && i < json_object_array_length(flags); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), flag) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The QEMU node of tests/data/inventory/README, booted under SeaBIOS (qemu-node) or OVMF
+ * (qemu-node-uefi): every expected value is what the QEMU command line there sets, not what the
+ * capture says. The addresses, the permanent MACs and the link speeds need sockets (fake_net
+ * knows none of eth0 and eth1), and the BMC a device: /dev/ipmi0 existed in the guest, but a
+ * character device is no part of a tree, so the BMC fields are those of a machine without one.
+ */
+static void test_qemu_node(const char *name, const char *boot_mode)
+{
+	_cleanup_json_ json_object *inv = NULL, *body = NULL;
+	struct inventory_sources src = {.net = &fake_net, .hostname = "qemu-node"};
+	json_object *cpu, *mem, *sv, *fw, *boot, *ifs, *disks, *e;
+	int fd, r;
+
+	fd = open_tree(name);
+	if (fd < 0)
+		return;
+	r = inventory_collect(fd, NULL, &src, &inv);
+	close(fd);
+	CHECK(r == 0 && inv, "%s: collected (%d)", name, r);
+	if (!inv)
+		return;
+	if (getenv("TEST_VERBOSE"))
+		puts(json_object_to_json_string_ext(inv, JSON_C_TO_STRING_PRETTY));
+
+	/* -cpu qemu64,model-id=ingot-test-cpu -smp 2,sockets=1,cores=2,threads=1; TCG has no
+	 * cpufreq */
+	cpu = json_get(inv, "cpu", json_type_object);
+	CHECK(strcmp(str(cpu, "model_name"), "ingot-test-cpu") == 0 && num(cpu, "count") == 2 &&
+		  num(cpu, "socket_count") == 1 && strcmp(str(cpu, "frequency"), "") == 0,
+	      "%s: cpu model-id, 2 CPUs in 1 socket, no frequency", name);
+	CHECK(strcmp(str(cpu, "architecture"), "x86_64") == 0 &&
+		  has_flag(json_get(cpu, "flags", json_type_array), "lm") &&
+		  has_flag(json_get(cpu, "flags", json_type_array), "sse2"),
+	      "%s: x86_64 (proc/sys/kernel/arch), qemu64's lm and sse2 flags", name);
+
+	/* -m 512: one 512 MiB DIMM in SMBIOS; the kernel keeps some of it */
+	mem = json_get(inv, "memory", json_type_object);
+	CHECK(num(mem, "physical_mb") == 512, "%s: physical_mb from the SMBIOS DIMM (%lld)", name,
+	      (long long)num(mem, "physical_mb"));
+	CHECK(num(mem, "total") > 448LL << 20 && num(mem, "total") < 512LL << 20 &&
+		  num(mem, "total") % 1024 == 0,
+	      "%s: total, MemTotal in bytes, below 512 MiB (%lld)", name,
+	      (long long)num(mem, "total"));
+
+	/* two virtio-net-pci at 00:03.0 and 00:04.0 (virtio0, virtio1), the second set_link off;
+	 * lo and sit0 have no device */
+	ifs = json_get(inv, "interfaces", json_type_array);
+	CHECK(ifs && json_object_array_length(ifs) == 2, "%s: two interfaces", name);
+	e = find_by(ifs, "mac_address", "52:54:00:12:34:56");
+	CHECK(e && strcmp(str(e, "name"), "eth0") == 0 && json_get_bool(e, "has_carrier", false) &&
+		  strcmp(str(e, "vendor"), "0x1af4") == 0 &&
+		  strcmp(str(e, "product"), "0x0001") == 0 &&
+		  strcmp(str(e, "pci_address"), "virtio0") == 0 &&
+		  strcmp(str(e, "driver"), "virtio_net") == 0,
+	      "%s: eth0 52:54:00:12:34:56, carrier, virtio-net", name);
+	CHECK(e && is_null(e, "ipv4_address") && is_null(e, "ipv6_address") &&
+		  is_null(e, "speed_mbps") && is_null(e, "lldp"),
+	      "%s: eth0 without sockets: no addresses, no speed, no lldp", name);
+	e = find_by(ifs, "mac_address", "52:54:00:12:34:57");
+	CHECK(e && strcmp(str(e, "name"), "eth1") == 0 && !json_get_bool(e, "has_carrier", true) &&
+		  strcmp(str(e, "pci_address"), "virtio1") == 0 &&
+		  strcmp(str(e, "driver"), "virtio_net") == 0,
+	      "%s: eth1 52:54:00:12:34:57, link off: no carrier", name);
+
+	/* ide-hd on ide.1 of the q35 AHCI (00:1f.2, port 2: ata2, SCSI host 1) and virtio-blk-pci
+	 * at 00:05.0; the loop devices are left out */
+	disks = json_get(inv, "disks", json_type_array);
+	CHECK(disks && json_object_array_length(disks) == 2, "%s: sda and vda", name);
+	e = json_object_array_get_idx(disks, 0);
+	CHECK(strcmp(str(e, "name"), "/dev/sda") == 0 && num(e, "size") == 1LL << 30 &&
+		  strcmp(str(e, "serial"), "ingot-sata1") == 0 &&
+		  strcmp(str(e, "model"), "ingot-sata-model") == 0 &&
+		  strcmp(str(e, "vendor"), "ATA") == 0,
+	      "%s: sda 1 GiB, serial, model, vendor", name);
+	CHECK(strcmp(str(e, "wwn"), "0x5000c500a1b2c3d4") == 0 &&
+		  strcmp(str(e, "wwn_with_extension"), "0x5000c500a1b2c3d4") == 0 &&
+		  is_null(e, "wwn_vendor_extension"),
+	      "%s: sda wwn", name);
+	CHECK(!json_get_bool(e, "rotational", true) && num(e, "logical_sectors") == 512 &&
+		  num(e, "physical_sectors") == 512,
+	      "%s: sda rotation_rate=1: not rotational; 512-byte sectors", name);
+	CHECK(strcmp(str(e, "hctl"), "1:0:0:0") == 0 && strcmp(str(e, "tran"), "sata") == 0 &&
+		  strcmp(str(e, "by_path"), "/dev/disk/by-path/pci-0000:00:1f.2-ata-2.0") == 0,
+	      "%s: sda hctl, tran, by_path (%s)", name, str(e, "by_path"));
+	e = json_object_array_get_idx(disks, 1);
+	CHECK(strcmp(str(e, "name"), "/dev/vda") == 0 && num(e, "size") == 2LL << 30 &&
+		  strcmp(str(e, "serial"), "ingot-vd0") == 0 && is_null(e, "model") &&
+		  strcmp(str(e, "vendor"), "0x1af4") == 0 && is_null(e, "wwn") &&
+		  is_null(e, "hctl"),
+	      "%s: vda 2 GiB, serial, virtio vendor, no model, wwn, hctl", name);
+	CHECK(num(e, "logical_sectors") == 512 && num(e, "physical_sectors") == 4096 &&
+		  strcmp(str(e, "by_path"), "/dev/disk/by-path/pci-0000:00:05.0") == 0,
+	      "%s: vda physical_block_size=4096, by_path (%s)", name, str(e, "by_path"));
+
+	/* -smbios type=0 and type=1 */
+	sv = json_get(inv, "system_vendor", json_type_object);
+	fw = json_get(sv, "firmware", json_type_object);
+	CHECK(strcmp(str(sv, "manufacturer"), "ingot-test") == 0 &&
+		  strcmp(str(sv, "product_name"), "qemu-node (QN-SKU)") == 0 &&
+		  strcmp(str(sv, "serial_number"), "QN-0001") == 0,
+	      "%s: system_vendor, the SKU after the product as lshw puts it (%s)", name,
+	      str(sv, "product_name"));
+	CHECK(strcmp(str(fw, "vendor"), "ingot-bios") == 0 &&
+		  strcmp(str(fw, "version"), "1.2.3") == 0 &&
+		  strcmp(str(fw, "build_date"), "01/02/2025") == 0,
+	      "%s: firmware from SMBIOS type 0", name);
+
+	boot = json_get(inv, "boot", json_type_object);
+	CHECK(strcmp(str(boot, "current_boot_mode"), boot_mode) == 0 &&
+		  is_null(boot, "pxe_interface"),
+	      "%s: %s boot, no BOOTIF", name, boot_mode);
+	CHECK(is_null(inv, "bmc_address") && is_null(inv, "bmc_v6address") &&
+		  !json_object_object_get_ex(inv, "bmc_mac", NULL),
+	      "%s: no dev/ipmi0 in the tree: null BMC fields", name);
+
+	/* 2 GiB and 1 GiB: no disk of 4 GiB to be the root disk */
+	r = inspection_body_build(inv, NULL, NULL, NULL, NULL, &body);
+	CHECK(r == 0 && !json_object_object_get_ex(body, "root_disk", NULL),
+	      "%s: inspection: no root_disk", name);
+}
+
 static void test_link_modes(void)
 {
 	CHECK(inventory_link_modes_mbps(0, 0) == 0, "link modes: none");
@@ -826,5 +978,7 @@ int main(void)
 	test_qemu();
 	test_empty();
 	test_build_machine();
+	test_qemu_node("qemu-node", "bios");
+	test_qemu_node("qemu-node-uefi", "uefi");
 	return failures ? 1 : 0;
 }

@@ -1,17 +1,44 @@
-#!/bin/bash
-# capture.sh OUT: copies what the inventory reads (src/agent/inventory.h) from this machine into
-# the directory OUT, as plain files and the relative symlinks of sysfs, for the unit tests.
-# Run as root on the machine to capture (a QEMU node booted from ingot, the build machine).
-# Symlinks are reproduced with their relative targets, and what they point at is copied too,
-# so the tree is self-contained; absolute links are left out.
+#!/bin/sh
+# capture.sh [--serial] OUT: copies what the inventory reads (src/agent/inventory.h, disk.c) from
+# this machine into the directory OUT, as plain files and the relative symlinks of sysfs, for
+# the unit tests. Run as root on the machine to capture (a QEMU node booted from ingot, the
+# build machine). Symlinks are reproduced with their relative targets, and what they point at is
+# copied too, so the tree is self-contained; absolute links are left out.
+#
+# POSIX sh plus `local`: it runs under bash, dash and the busybox ash of the ingot image, which
+# has no realpath -m. --serial then also writes OUT.tgz and prints it in base64 between the
+# lines "--- capture begin ---" and "--- capture end ---", and its sha256sum after them, to take
+# the tree off a serial console (tests/data/inventory/README says how, and how the QEMU node was
+# booted).
+# shellcheck disable=SC3043 # local: in dash and busybox ash, which is what matters
 set -u
-out=${1:?usage: capture.sh OUT}
+serial=0
+if [ "${1:-}" = --serial ]; then
+	serial=1
+	shift
+fi
+out=${1:?usage: capture.sh [--serial] OUT}
 mkdir -p "$out" || exit 1
 out=$(cd "$out" && pwd)
 
+# normpath PATH: PATH (absolute) with "." and ".." resolved by name, as realpath -s -m does.
+normpath() {
+	local rest="${1#/}" comp res=""
+	while [ -n "$rest" ]; do
+		comp=${rest%%/*}
+		if [ "$comp" = "$rest" ]; then rest=""; else rest=${rest#*/}; fi
+		case $comp in
+		"" | .) ;;
+		..) res=${res%/*} ;;
+		*) res="$res/$comp" ;;
+		esac
+	done
+	echo "${res:-/}"
+}
+
 # grab PATH: copies PATH (file or directory entry) and every symlink on the way to it.
 grab() {
-	local rest=${1#/} cur="" comp target n=0
+	local rest="${1#/}" cur="" comp target n=0
 	while [ -n "$rest" ]; do
 		n=$((n + 1))
 		[ $n -lt 64 ] || return 0
@@ -23,7 +50,7 @@ grab() {
 			case $target in /*) return 0 ;; esac
 			mkdir -p "$out$(dirname "$cur")"
 			[ -L "$out$cur" ] || ln -s "$target" "$out$cur"
-			rest=$(realpath -s -m "$(dirname "$cur")/$target")${rest:+/$rest}
+			rest=$(normpath "$(dirname "$cur")/$target")${rest:+/$rest}
 			rest=${rest#/}
 			cur=""
 		elif [ ! -e "$cur" ]; then
@@ -61,14 +88,17 @@ done
 for b in /sys/block/*; do
 	name=${b##*/}
 	for a in size ro removable queue/rotational queue/logical_block_size \
-		queue/physical_block_size serial wwid device/vendor device/model device/serial \
-		device/wwid device/type device/vpd_pg80 device/vpd_pg83 device/scsi_device slaves \
-		dev; do
+		queue/physical_block_size serial wwid nsid dm loop device/vendor device/model \
+		device/serial device/wwid device/type device/vpd_pg80 device/vpd_pg83 \
+		device/vpd_pg89 device/scsi_device slaves dev; do
 		grab "$b/$a"
 	done
-	for s in "$b"/device/scsi_device/*; do grab "$s"; done
+	# the H:C:T:L entry (uevent only keeps the directory: git stores no empty ones)
+	for s in "$b"/device/scsi_device/*; do grab "$s/uevent"; done
 	grab "/sys/class/block/$name"
 done
+# path_id's number of an ATA port (the by-path name of a SATA disk without udev)
+for p in /sys/class/ata_port/*; do grab "$p/port_no"; done
 for l in /dev/disk/by-path/*; do
 	[ -L "$l" ] || continue
 	mkdir -p "$out/dev/disk/by-path"
@@ -76,3 +106,11 @@ for l in /dev/disk/by-path/*; do
 done
 hostname >"$out/hostname"
 uname -m >"$out/architecture"
+
+if [ $serial = 1 ]; then
+	tar -C "$out" -czf "$out.tgz" . || exit 1
+	echo "--- capture begin ---"
+	base64 "$out.tgz"
+	echo "--- capture end ---"
+	sha256sum "$out.tgz"
+fi
