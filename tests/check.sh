@@ -342,6 +342,7 @@ all | boot)
 	t boot-agent-deploy-http "$TOPDIR/tests/boot/agent-deploy.py" "${IMAGES:-$SCRATCH/a/images}" http
 	t boot-agent-deploy-https-ironic "$TOPDIR/tests/boot/agent-deploy.py" \
 		"${IMAGES:-$SCRATCH/a/images}" https-ironic
+	t boot-agent-deploy-uefi "$TOPDIR/tests/boot/agent-uefi.py" "${IMAGES:-$SCRATCH/a/images}"
 	t boot-agent-clean "$TOPDIR/tests/boot/agent-clean.py" "${IMAGES:-$SCRATCH/a/images}"
 	for m in bios uefi; do
 		t "boot-agent-inventory-$m" "$TOPDIR/tests/boot/agent-inventory.py" \

@@ -86,7 +86,8 @@ static int register_loaders(struct agent *a, const char *device, const struct pt
 	r = mkdir_p(ESP_MOUNT_DIR, 0700);
 	if (r < 0 && r != -EEXIST)
 		return fail(ret_error, device, "cannot create the mount point: %s", strerror(-r));
-	if (mount(part_path, ESP_MOUNT_DIR, "vfat", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	/* Not noexec: IPA keeps only the loaders os.access(X_OK) allows, which noexec denies. */
+	if (mount(part_path, ESP_MOUNT_DIR, "vfat", MS_NOSUID | MS_NODEV, NULL) < 0)
 		return fail(ret_error, device, "cannot mount the EFI partition: %s",
 			    strerror(errno));
 	esp_fd = open(ESP_MOUNT_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
