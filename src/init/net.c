@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -198,11 +199,17 @@ static void net_scan(struct net *n, const struct console *con, usec_t now)
 
 void net_start(struct net *n, const struct console *con, usec_t now)
 {
+	struct utsname u;
 	int r;
 
 	r = mkdir_p(NET_LEASE_DIR, 0755);
 	if (r < 0)
 		console_log(con, "failed to create '%s': %s", NET_LEASE_DIR, strerror(-r));
+	/* The kernel says "(none)" until a DHCP server names the node (udhcpc.script);
+	 * "localhost" until then, as systemd and the images IPA runs in say. */
+	if (uname(&u) == 0 && strcmp(u.nodename, "(none)") == 0 &&
+	    sethostname("localhost", strlen("localhost")) < 0)
+		console_log(con, "failed to set the hostname: %s", strerror(errno));
 	link_up(con, "lo");
 	net_scan(n, con, now);
 	n->next_scan = now + NET_SCAN_PERIOD;

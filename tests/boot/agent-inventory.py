@@ -12,7 +12,8 @@ BIOS (SeaBIOS) or UEFI (OVMF) boot.
 
 poll.get_hardware_info must then report every one of those values: CPU count and architecture,
 physical memory, both MACs with carrier, the switch's TLVs on the e1000 NIC and none on the
-other, both disks with sizes and serials, the SMBIOS strings, the boot mode, and the BMC
+other, both disks with sizes and serials, the SMBIOS strings, the boot mode, the host name
+QEMU's DHCP server gave, and the BMC
 present but without an address ("0.0.0.0", as IPA reads a BMC without LAN configuration).
 Then the e1000 NIC's link is cut (QEMU's set_link): has_carrier false, no TLVs, no error.
 Exit 0 on success, 1 on a failure, 77 (with the reason) when it cannot run here.
@@ -32,6 +33,7 @@ OVMF = "/usr/share/ovmf/OVMF.fd"
 MAC0, MAC1 = "52:54:00:12:34:56", "52:54:00:12:34:57"
 MEM_MB = 256
 VD_SIZE, SATA_SIZE = 2 << 30, 1 << 30
+HOSTNAME = "ingot-node0"  # what QEMU's DHCP server names the node
 SMBIOS = {"manufacturer": "ingot-test", "product_name": "qemu-node", "serial_number": "QN-0001"}
 
 # What the "switch" sends: Chassis ID (MAC 02:00:00:00:00:01), Port ID "swp7", TTL 120,
@@ -115,7 +117,8 @@ def main():
                "-smbios", "type=1,manufacturer=%s,product=%s,serial=%s" % (
                    SMBIOS["manufacturer"], SMBIOS["product_name"], SMBIOS["serial_number"]),
                "-device", "ipmi-bmc-sim,id=bmc0", "-device", "isa-ipmi-kcs,bmc=bmc0",
-               "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:9999" % api_port,
+               "-netdev", "user,id=n0,hostname=%s,hostfwd=tcp:127.0.0.1:%d-:9999" % (
+                   HOSTNAME, api_port),
                "-device", "virtio-net-pci,netdev=n0,mac=" + MAC0,
                "-netdev", "socket,id=n1,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d" % (
                    qemu_port, lldp_port),
@@ -175,8 +178,8 @@ def main():
         check(inv.get("bmc_address") == "0.0.0.0" and inv.get("bmc_v6address") == "::/0",
               "bmc: present without LAN configuration: %s, %s" % (
                   inv.get("bmc_address"), inv.get("bmc_v6address")))
-        check(isinstance(inv.get("hostname"), str) and inv.get("hostname"),
-              "hostname: %s" % inv.get("hostname"))
+        check(inv.get("hostname") == HOSTNAME,
+              "hostname: the name the DHCP server gave (%s)" % inv.get("hostname"))
 
         stop.set()
         monitor(mon, "set_link n1 off")
