@@ -21,6 +21,7 @@
 #include "agent/json-util.h"
 #include "agent/lldp.h"
 #include "agent/log.h"
+#include "agent/ntp.h"
 #include "basic/dirent-util.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
@@ -176,6 +177,37 @@ static bool nap(struct agent *a, double seconds)
 	stopping = a->stopping;
 	pthread_mutex_unlock(&a->lock);
 	return stopping;
+}
+
+int agent_sync_clock(struct agent *a, bool hardware)
+{
+	const char *server = a->conf.ntp_server;
+	double offset;
+	int r;
+
+	if (!server)
+		return 0;
+	/* chronyd -q "server X iburst": a burst of 4 requests, 2 s each */
+	r = ntp_query(server, "123", 4, 2000, &offset);
+	if (r < 0) {
+		log_warning("ntp: no time from '%s': %s", server, strerror(-r));
+		return r;
+	}
+	r = ntp_clock_step(offset);
+	if (r < 0) {
+		log_warning("ntp: cannot set the clock: %s", strerror(-r));
+		return r;
+	}
+	log_info("ntp: clock stepped by %+.3f s to the time of '%s'", offset, server);
+	if (!hardware)
+		return 0;
+	r = rtc_write_system_time(a->root_fd, "dev/rtc0");
+	if (r < 0)
+		log_warning("Failed to sync hardware clock: cannot write dev/rtc0: %s",
+			    strerror(-r));
+	else
+		log_info("hardware clock set from the system clock");
+	return r;
 }
 
 void agent_wait_for_disks(struct agent *a)

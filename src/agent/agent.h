@@ -76,6 +76,13 @@ void agent_partition_uuids_set(struct agent *a, json_object *uuids); /* takes th
 int agent_install_device(struct agent *a, char **ret_path, char **ret_error);
 
 /*
+ * With ipa-ntp-server: the system clock stepped to the server's time (IPA's sync_clock()) and,
+ * with hardware, the RTC written from it (standby._sync_clock() before power actions). Errors
+ * are logged, as IPA ignores them there; returns 0 or the negative errno. Without a server: 0.
+ */
+int agent_sync_clock(struct agent *a, bool hardware);
+
+/*
  * IPA's wait_for_disks() at start-up: up to ipa-disk-wait-attempts looks for the disk an image
  * would go to (agent_install_device()), ipa-disk-wait-delay seconds apart; a warning when none
  * came. Inspection and deployment have no chance without one; the agent goes on regardless.

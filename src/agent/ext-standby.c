@@ -351,6 +351,8 @@ static int power_action(struct command_context *ctx, bool reboot, json_object **
 
 	/* The answer (RUNNING) goes out before the machine goes away. */
 	sleep(1);
+	/* IPA's _sync_clock(ignore_errors=True): the next boot's RTC should be right. */
+	(void)agent_sync_clock(a, true);
 	sync();
 	if (a->dry_power) {
 		log_info("fake power: would %s now (--ingot-fake-power)", what);

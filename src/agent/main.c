@@ -468,7 +468,9 @@ int main(int argc, char **argv)
 		return stop(&a, &stopper, 1);
 	}
 
-	/* IPA loads its hardware managers, which wait for disks, before anything else. */
+	/* IPA syncs the clock first (TLS needs it), then loads its hardware managers, which
+	 * wait for disks. */
+	(void)agent_sync_clock(&a, false);
 	agent_wait_for_disks(&a);
 	if (a.conf.hardware_initialization_delay > 0) {
 		log_info("waiting %u s (ipa-hardware-initialization-delay)",

@@ -7,7 +7,9 @@ interface (ipmi-bmc-sim: it has no LAN channel), a virtio NIC on user networking
 tests/unit/data/ironic-stub.py, a stand-in for Ironic's lookup and heartbeat) and an e1000 NIC
 on a UDP socket through which this script plays a switch sending LLDP frames, a 2 GiB virtio
 disk and a 1 GiB SATA disk with serials. The kernel command line asks for LLDP
-(ipa-collect-lldp=1, ipa-lldp-timeout=5) and a short wait for a root disk (none is 4 GiB).
+(ipa-collect-lldp=1, ipa-lldp-timeout=5), a short wait for a root disk (none is 4 GiB), and
+the time from an SNTP server the script runs on the host's port 123, a day ahead
+(ipa-ntp-server; skipped, saying why, when the port cannot be had).
 BIOS (SeaBIOS) or UEFI (OVMF) boot.
 
 poll.get_hardware_info must then report every one of those values: CPU count and architecture,
@@ -19,6 +21,7 @@ Then the e1000 NIC's link is cut (QEMU's set_link): has_carrier false, no TLVs, 
 Exit 0 on success, 1 on a failure, 77 (with the reason) when it cannot run here.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -27,12 +30,14 @@ import tempfile
 import threading
 import time
 
-from agentlib import call, check, finish, free_port, images_skip_reason, start_stub, wait_for
+from agentlib import (call, check, finish, free_port, images_skip_reason, sntp_server, start_stub,
+                      wait_for)
 
 OVMF = "/usr/share/ovmf/OVMF.fd"
 MAC0, MAC1 = "52:54:00:12:34:56", "52:54:00:12:34:57"
 MEM_MB = 256
 VD_SIZE, SATA_SIZE = 2 << 30, 1 << 30
+NTP_AHEAD = 86400  # the SNTP server's clock, ahead of the host's by a day
 HOSTNAME = "ingot-node0"  # what QEMU's DHCP server names the node
 SMBIOS = {"manufacturer": "ingot-test", "product_name": "qemu-node", "serial_number": "QN-0001"}
 
@@ -109,6 +114,11 @@ def main():
         append = ("console=ttyS0,115200n8 ipa-api-url=http://10.0.2.2:%d ipa-collect-lldp=1 "
                   "ipa-lldp-timeout=5 ipa-disk-wait-attempts=3 ipa-disk-wait-delay=1"
                   % ironic_port)
+        ntp, why_not = sntp_server(stop, NTP_AHEAD)
+        if ntp:
+            append += " ipa-ntp-server=10.0.2.2"
+        else:
+            print("skip - ntp: no SNTP server on the host's port 123: %s" % why_not)
         cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp", "2",
                "-m", str(MEM_MB), "-display", "none", "-serial", "file:" + serial,
                "-monitor", "unix:%s,server=on,wait=off" % mon,
@@ -135,6 +145,13 @@ def main():
         check(wait_for(serial, "heartbeat sent", 300),
               "%s boot: first heartbeat %.1f s after QEMU started" % (mode, time.time() - start))
 
+        if ntp:
+            # the guest's RTC starts from the host's, to the second: a few seconds apart
+            with open(serial, errors="replace") as f:
+                step = re.search(r"ntp: clock stepped by ([-+][0-9.]+) s", f.read())
+            check(step and abs(float(step.group(1)) - NTP_AHEAD) < 10,
+                  "ipa-ntp-server: the clock stepped to the server's, %d s ahead (%s)"
+                  % (NTP_AHEAD, step.group(1) if step else "no step logged"))
         # no disk of 4 GiB or more: the agent waited for one, as IPA, and went on
         check(wait_for(serial, "The root device was not detected in 2 seconds", 1),
               "no root device candidate: waited 3 attempts, 1 s apart, then went on")
@@ -194,7 +211,8 @@ def main():
         for p in reversed(procs):
             p.kill()
             p.wait()
-        shutil.rmtree(d, ignore_errors=True)
+        if not os.environ.get("KEEP_TEST_DIR"):
+            shutil.rmtree(d, ignore_errors=True)
     return finish()
 
 

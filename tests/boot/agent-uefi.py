@@ -8,7 +8,9 @@ The image: a GPT disk whose EFI system partition holds a loader only a boot entr
 prints a marker on the serial console and powers off), nothing at the removable-media path
 \\EFI\\BOOT\\. Through the agent (against tests/unit/data/ironic-stub.py, a stand-in for
 Ironic's lookup and heartbeat), as the conductor does for a UEFI whole-disk deploy:
-write_image, image.install_bootloader (target_boot_mode uefi), standby.power_off. Then QEMU
+write_image, image.install_bootloader (target_boot_mode uefi), standby.power_off, which first
+sets the clock from an SNTP server the script runs on the host's port 123 (ipa-ntp-server) and
+writes it to the RTC, as IPA's _sync_clock() (skipped, saying why, without the port). Then QEMU
 starts again with the same variable store and the disk alone, no kernel, no boot order from
 QEMU: the firmware must boot the loader through the agent's entry and the marker appear.
 Exit 0 on success, 1 on a failure, 77 (with the reason) when it cannot run here.
@@ -20,10 +22,11 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from agentlib import (call, check, finish, free_port, images_skip_reason, poll_last,
-                      start_stub, wait_for)
+                      sntp_server, start_stub, wait_for)
 
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS.fd"
@@ -99,6 +102,7 @@ def main():
 
     d = tempfile.mkdtemp(prefix="ingot-agent-uefi.")
     procs = []
+    stop = threading.Event()
     try:
         img, sha = make_image(d, make_loader(d))
         disk, vars_file = os.path.join(d, "disk.raw"), os.path.join(d, "vars.fd")
@@ -113,6 +117,12 @@ def main():
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         api_port = free_port()
         serial = os.path.join(d, "serial.log")
+        append = "console=ttyS0,115200n8 ipa-api-url=http://10.0.2.2:%d" % ironic_port
+        ntp, why_not = sntp_server(stop, 0)
+        if ntp:
+            append += " ipa-ntp-server=10.0.2.2"
+        else:
+            print("skip - ntp: no SNTP server on the host's port 123: %s" % why_not)
         start = time.time()
         qemu = subprocess.Popen(
             ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "256",
@@ -120,7 +130,7 @@ def main():
             + firmware(vars_file) +
             ["-kernel", os.path.join(images, "bzImage"),
              "-initrd", os.path.join(images, "rootfs.cpio.xz"),
-             "-append", "console=ttyS0,115200n8 ipa-api-url=http://10.0.2.2:%d" % ironic_port,
+             "-append", append,
              "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:9999" % api_port,
              "-device", "virtio-net-pci,netdev=n0",
              "-drive", "file=%s,format=raw,if=none,id=vd" % disk,
@@ -165,6 +175,9 @@ def main():
         except subprocess.TimeoutExpired:
             check(False, "standby.power_off: QEMU exited")
             qemu.kill()
+        if ntp:
+            check(wait_for(serial, "hardware clock set from the system clock", 1),
+                  "standby.power_off: clock synced and written to the RTC first (ipa-ntp-server)")
 
         serial2 = os.path.join(d, "serial-disk.log")
         start = time.time()
@@ -179,6 +192,7 @@ def main():
               "booted from the disk through the agent's boot entry: the loader's marker "
               "%.1f s after QEMU started" % (time.time() - start))
     finally:
+        stop.set()
         for p in reversed(procs):
             if p.poll() is None:
                 p.kill()

@@ -7,6 +7,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -65,6 +66,36 @@ def start_stub(procs, *args):
                          stdout=subprocess.PIPE, text=True)
     procs.append(p)
     return int(p.stdout.readline())
+
+
+def sntp_server(stop, ahead):
+    """An SNTP server on the host's UDP port 123, which QEMU's user networking reaches as
+    10.0.2.2:123, whose clock is `ahead` seconds ahead. None (and why) when the port cannot be
+    had (not root, or an NTP server runs)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", 123))
+    except OSError as e:
+        s.close()
+        return None, str(e)
+    s.settimeout(0.5)
+
+    def serve():
+        while not stop.is_set():
+            try:
+                req, peer = s.recvfrom(512)
+            except socket.timeout:
+                continue
+            if len(req) < 48:
+                continue
+            t = time.time() + ahead + 2208988800
+            stamp = int(t).to_bytes(4, "big") + int((t % 1) * 2**32).to_bytes(4, "big")
+            # leap 0, version 4, server; stratum 2; the client's transmit as originate
+            s.sendto(bytes([0x24, 2, 6, 0xec]) + bytes(20) + req[40:48] + stamp + stamp, peer)
+        s.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return s, None
 
 
 def wait_for(log, pattern, timeout):
