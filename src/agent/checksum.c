@@ -35,6 +35,7 @@ static const struct {
     {"ImageDownloadOutofSpaceError", "Error downloading image", 500},
     {"ImageDownloadTimeoutError", "Image download timeout", 408},
     {"ImageChecksumError", "Error verifying image checksum", 500},
+    {"ImageWriteError", "Error writing image to device", 500},
 };
 
 int image_error_set(struct image_error *e, const char *type, const char *fmt, ...)

@@ -121,7 +121,10 @@ static int flush_buffer(struct xfer *x)
 
 	if (x->buf_len == 0)
 		return 0;
-	r = write_all(x->fd, x->buf, x->buf_len);
+	if (x->p->sink)
+		r = x->p->sink->write(x->p->sink->userdata, x->buf, x->buf_len);
+	else
+		r = write_all(x->fd, x->buf, x->buf_len);
 	x->buf_len = 0;
 	return r;
 }
@@ -632,6 +635,18 @@ static int body_error(struct xfer *x, const char *image_id, struct image_error *
 	_cleanup_free_ char *cause = NULL;
 	const struct download_params *p = x->p;
 	bool out_of_space = x->write_error == -ENOSPC && !p->target_is_device;
+	int w = x->write_error;
+
+	if (p->sink && w < 0) {
+		const char *why = p->sink->error(p->sink->userdata);
+
+		if (w == -EINVAL || w == -ESPIPE || w == -EFBIG) {
+			image_error_set(err, "ImageWriteError",
+					"Error writing image to device %s: %s", p->target, why);
+			return -EINVAL;
+		}
+		image_error_set(err, "ImageDownloadError", "%s", why);
+	}
 
 	if (strcmp(err->type, "ImageDownloadTimeoutError") == 0)
 		(void)!asprintf(&cause, "%s: %s", err->message, err->details);
@@ -702,6 +717,8 @@ static int download_attempt(struct xfer *x, int out_fd, struct download_result *
 		r = digest_new(spec.algo, &d);
 		if (r >= 0)
 			r = rewind_output(out_fd, p->target_is_device);
+		if (r >= 0 && p->sink)
+			p->sink->rewind(p->sink->userdata);
 		if (r < 0) {
 			image_error_set(err, "ImageDownloadError",
 					"Download of image %s failed: Unable to write image to %s. "
@@ -747,6 +764,8 @@ static int download_attempt(struct xfer *x, int out_fd, struct download_result *
 	if (xfer_header(x, "Content-Length"))
 		res->content_length = strtoll(xfer_header(x, "Content-Length"), NULL, 10);
 	r = flush_buffer(x);
+	if (r >= 0 && p->sink)
+		r = p->sink->finish(p->sink->userdata);
 	if (r >= 0 && fsync(out_fd) < 0 && errno != EINVAL && errno != EROFS)
 		r = -errno;
 	if (r < 0) {

@@ -51,10 +51,27 @@ struct json_object;
 #define DOWNLOAD_BUFFER_SIZE  (1024 * 1024)
 #define DOWNLOAD_BUFFER_ALIGN 4096
 
+/*
+ * Where a 200 body goes instead of straight onto the output: a converter that writes the
+ * output itself (qcow2.h), fed the body in order. rewind is called when a download starts
+ * again from byte 0, finish after the last byte (before the checksum is verified); error says
+ * why the last call failed. A write or finish error of -EINVAL, -ESPIPE or -EFBIG (the image
+ * is not one it can write) fails the download at once as ImageWriteError; any other one is a
+ * write error, retried as such.
+ */
+struct download_sink {
+	int (*write)(void *userdata, const uint8_t *data, size_t n);
+	void (*rewind)(void *userdata);
+	int (*finish)(void *userdata);
+	const char *(*error)(void *userdata);
+	void *userdata;
+};
+
 struct download_params {
-	struct json_object *image_info; /* id, urls, checksum fields, proxies, no_proxy, auth */
-	const char *target;		/* the device or file written, for messages */
-	bool target_is_device;		/* IPA's streaming path (else its download to a file) */
+	struct json_object *image_info;	  /* id, urls, checksum fields, proxies, no_proxy, auth */
+	const char *target;		  /* the device or file written, for messages */
+	const struct download_sink *sink; /* NULL: the body as it is onto the output */
+	bool target_is_device;		  /* IPA's streaming path (else its download to a file) */
 
 	unsigned connection_timeout; /* s: connect and read stall (60) */
 	unsigned connection_retries; /* (9) */

@@ -5,10 +5,12 @@
  * drive (prepare_image, run by the write_image deploy step), the partition UUIDs of what was
  * written, sync, power off and reboot.
  *
- * Images are streamed raw onto the install device with the checksum computed on the way
- * (IPA's stream_raw_images path, what Ironic uses by default). Other disk formats would need
- * qemu-img and room for the image in RAM: they are refused with a message that names Ironic's
- * force_raw_images, which makes the conductor convert them.
+ * Images are streamed onto the install device with the checksum computed on the way: raw as
+ * it comes (IPA's stream_raw_images path, what Ironic uses by default), qcow2 through a
+ * converter that writes each cluster where it belongs as it passes (qcow2.h), where IPA
+ * downloads into RAM and runs qemu-img. Other disk formats would need qemu-img and room for
+ * the image in RAM: they are refused with a message that names Ironic's force_raw_images,
+ * which makes the conductor convert them.
  */
 
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -30,6 +33,7 @@
 #include "agent/json-util.h"
 #include "agent/log.h"
 #include "agent/ptable.h"
+#include "agent/qcow2.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
 
@@ -156,8 +160,10 @@ static int check_written(int fd, const char *device, json_object **ret_error)
 		if (memcmp(head, containers[i].magic, containers[i].len) == 0) {
 			*ret_error = agent_error_new(
 			    "ImageWriteError", 500, "Error writing image to device",
-			    "the image written to %s is %s, not raw; ingot writes raw images only: "
-			    "let Ironic convert it ([DEFAULT]force_raw_images = True)",
+			    "the image written to %s is %s, not raw as its disk_format said: give "
+			    "its real format, or let Ironic convert it ([DEFAULT]force_raw_images "
+			    "= "
+			    "True)",
 			    device, containers[i].name);
 			return COMMAND_ERROR;
 		}
@@ -195,6 +201,56 @@ static int check_written(int fd, const char *device, json_object **ret_error)
 	return COMMAND_OK;
 }
 
+static int sink_write(void *q, const uint8_t *data, size_t n)
+{
+	return qcow2_stream_write(q, data, n);
+}
+
+static void sink_rewind(void *q)
+{
+	qcow2_stream_rewind(q);
+}
+
+static int sink_finish(void *q)
+{
+	int r = qcow2_stream_finish(q);
+
+	if (r == 0)
+		log_info("qcow2: %llu bytes of virtual disk written",
+			 (unsigned long long)qcow2_stream_virtual_size(q));
+	return r;
+}
+
+static const char *sink_error(void *q)
+{
+	return qcow2_stream_error(q);
+}
+
+/* The qcow2 converter as the download's sink, onto fd (device, for messages). */
+static int qcow2_sink_new(int fd, const char *device, struct qcow2_stream **ret_q,
+			  struct download_sink *ret_sink)
+{
+	uint64_t size = 0;
+	struct stat st;
+	int r;
+
+	(void)device;
+	if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
+		if (fstat(fd, &st) < 0)
+			return negative_errno();
+		size = (uint64_t)st.st_size;
+	}
+	r = qcow2_stream_new(fd, size, ret_q);
+	if (r < 0)
+		return r;
+	*ret_sink = (struct download_sink){.write = sink_write,
+					   .rewind = sink_rewind,
+					   .finish = sink_finish,
+					   .error = sink_error,
+					   .userdata = *ret_q};
+	return 0;
+}
+
 HANDLER(standby_prepare_image)
 {
 	struct agent *a = command_context_userdata(ctx);
@@ -207,6 +263,8 @@ HANDLER(standby_prepare_image)
 	_cleanup_free_ uint8_t *cd = NULL;
 	struct download_params p;
 	struct download_result res = {0};
+	struct download_sink sink;
+	struct qcow2_stream *q = NULL;
 	json_object *uuids;
 	const char *root_uuid;
 	size_t cd_len = 0;
@@ -219,10 +277,10 @@ HANDLER(standby_prepare_image)
 				    "partition image");
 		return COMMAND_ERROR;
 	}
-	if (format && strcmp(format, "raw") != 0) {
+	if (format && strcmp(format, "raw") != 0 && strcmp(format, "qcow2") != 0) {
 		*ret_error = agent_error_new(
 		    "ImageWriteError", 500, "Error writing image to device",
-		    "ingot streams raw images only and this one is %s; let Ironic convert it "
+		    "ingot writes raw and qcow2 images and this one is %s; let Ironic convert it "
 		    "([DEFAULT]force_raw_images = True, [agent]image_download_source = http)",
 		    format);
 		return COMMAND_ERROR;
@@ -269,7 +327,20 @@ HANDLER(standby_prepare_image)
 	p.cafile = http_tls_get()->ca_file;
 	p.tls13 = http_tls_get()->tls13;
 	p.ciphers = http_tls_get()->ciphers;
+	if (format && strcmp(format, "qcow2") == 0) {
+		r = qcow2_sink_new(fd, device, &q, &sink);
+		if (r < 0) {
+			*ret_error =
+			    agent_error_new("ImageWriteError", 500, "Error writing image to device",
+					    "cannot size %s: %s", device, strerror(-r));
+			safe_close(fd);
+			return COMMAND_ERROR;
+		}
+		p.sink = &sink;
+		log_info("the image is qcow2: converting it onto %s as it streams", device);
+	}
 	r = download_image(&p, fd, &res);
+	q = qcow2_stream_free(q);
 	if (r < 0) {
 		*ret_error = error_from_image_error(&res.error);
 		download_result_done(&res);

@@ -3,7 +3,8 @@
 node booted from its disk by the boot entry the agent wrote (issue 3, acceptance 2).
 
 The node runs OVMF with a persistent variable store (OVMF_CODE.fd + a copy of OVMF_VARS.fd).
-The image: a GPT disk whose EFI system partition holds a loader only a boot entry leads to,
+The image, handed over as qcow2 (qemu-img convert -c, as an Ironic without force_raw_images
+sends it): a GPT disk whose EFI system partition holds a loader only a boot entry leads to,
 \\EFI\\ingot-test\\bootx64.efi (a GRUB built here with grub-mkimage, whose embedded config
 prints a marker on the serial console and powers off), nothing at the removable-media path
 \\EFI\\BOOT\\. Through the agent (against tests/unit/data/ironic-stub.py, a stand-in for
@@ -91,7 +92,8 @@ def main():
         print("usage: agent-uefi.py IMAGES", file=sys.stderr)
         return 2
     images = sys.argv[1]
-    why = images_skip_reason(images, ("qemu-system-x86_64", "systemd-repart", "grub-mkimage",
+    why = images_skip_reason(images, ("qemu-system-x86_64", "qemu-img", "systemd-repart",
+                                      "grub-mkimage",
                                       "mkfs.vfat", "mcopy", "mmd"))
     for f in (OVMF_CODE, OVMF_VARS):
         if not why and not os.path.exists(f):
@@ -104,7 +106,13 @@ def main():
     procs = []
     stop = threading.Event()
     try:
-        img, sha = make_image(d, make_loader(d))
+        img, _ = make_image(d, make_loader(d))
+        # handed over as qcow2, as an Ironic without force_raw_images does: compressed
+        qcow2 = os.path.join(os.path.dirname(img), "disk.qcow2")
+        subprocess.run(["qemu-img", "convert", "-c", "-O", "qcow2", img, qcow2], check=True,
+                       capture_output=True)
+        with open(qcow2, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
         disk, vars_file = os.path.join(d, "disk.raw"), os.path.join(d, "vars.fd")
         with open(disk, "wb") as f:
             f.truncate(5 << 30)
@@ -139,8 +147,8 @@ def main():
         check(wait_for(serial, "heartbeat sent", 300),
               "UEFI ramdisk: first heartbeat %.1f s after QEMU started" % (time.time() - start))
 
-        info = {"id": "disk.raw", "urls": ["http://10.0.2.2:%d/disk.raw" % image_port],
-                "disk_format": "raw", "container_format": "bare", "stream_raw_images": True,
+        info = {"id": "disk.qcow2", "urls": ["http://10.0.2.2:%d/disk.qcow2" % image_port],
+                "disk_format": "qcow2", "container_format": "bare", "stream_raw_images": True,
                 "os_hash_algo": "sha256", "os_hash_value": sha, "node_uuid": NODE_UUID}
         node = {"uuid": NODE_UUID, "properties": {}, "instance_info": {},
                 "driver_internal_info": {}}
@@ -153,7 +161,8 @@ def main():
                                               "generic_hardware_manager": "1.1"}}})
         last = poll_last(api_port) if status == 200 else None
         check(last and last["command_status"] == "SUCCEEDED",
-              "write_image: SUCCEEDED (%s)" % (last or {}).get("command_error"))
+              "write_image of the qcow2 image: SUCCEEDED (%s)"
+              % (last or {}).get("command_error"))
 
         status, body = call(api_port, "POST", "/v1/commands/?wait=true",
                             body={"name": "image.install_bootloader",
@@ -179,6 +188,11 @@ def main():
             check(wait_for(serial, "hardware clock set from the system clock", 1),
                   "standby.power_off: clock synced and written to the RTC first (ipa-ntp-server)")
 
+        with open(img, "rb") as a, open(disk, "rb") as b:
+            raw, written = a.read(), b.read(os.path.getsize(img))
+        # but for the GPT, whose backup write_image moves to the end of the disk
+        check(raw[34 * 512:-33 * 512] == written[34 * 512:-33 * 512],
+              "the disk holds the raw image the qcow2 image converts to")
         serial2 = os.path.join(d, "serial-disk.log")
         start = time.time()
         again = subprocess.Popen(

@@ -85,7 +85,8 @@ static int make_root(void)
 #define EXTRA_IMAGES                                                                               \
 	"(head -c 512 /dev/zero; head -c 1048064 /dev/urandom) > images/notable.raw && "           \
 	"(printf 'QFI\\373'; head -c 1048572 /dev/urandom) > images/fake.qcow2 && "                \
-	"for f in notable.raw fake.qcow2; do sha256sum images/$f | cut -c1-64 > "                  \
+	"qemu-img convert -c -O qcow2 images/disk.raw images/disk.qcow2 && "                       \
+	"for f in notable.raw fake.qcow2 disk.qcow2; do sha256sum images/$f | cut -c1-64 > "       \
 	"images/$f.sha256; "                                                                       \
 	"done"
 
@@ -330,16 +331,49 @@ static void test_deploy(struct agent *a)
 	      "wrong checksum: FAILED, ImageChecksumError (%s)", error_field(r, "details"));
 	json_object_put(r);
 
-	/* qcow2 is refused before anything is written. */
+	/* qcow2 (qemu-img convert -c of disk.raw) is converted onto the disk as it streams. */
 	{
-		json_object *info = image_info("/f/disk.raw", sha);
+		char p[PATH_MAX + 64], *h;
+		json_object *info;
 
+		snprintf(p, sizeof(p), "%s/images/disk.qcow2.sha256", dir);
+		h = slurp(p, &len);
+		if (h && len >= 64)
+			h[64] = '\0';
+		fd = open(disk, O_WRONLY | O_CLOEXEC);
+		CHECK(fd >= 0 && ftruncate(fd, 0) == 0 && ftruncate(fd, 128 << 20) == 0,
+		      "the disk emptied");
+		close(fd);
+		info = image_info("/f/disk.qcow2", h ? h : "");
+		json_object_object_add(info, "disk_format", json_object_new_string("qcow2"));
+		code = execute(a, "deploy.execute_deploy_step", step_params(info, NULL, "1.1"),
+			       true, &r);
+		CHECK(strcmp(status_of(r), "SUCCEEDED") == 0 &&
+			  same_range(img, disk, 34 * 512, img_len - 33 * 512),
+		      "qcow2: SUCCEEDED, the disk holds the raw image (%s)",
+		      error_field(r, "details"));
+		json_object_put(r);
+		free(h);
+
+		info = image_info("/f/fake.qcow2", "0000000000000000000000000000000000000000000"
+						   "000000000000000000000");
 		json_object_object_add(info, "disk_format", json_object_new_string("qcow2"));
 		code = execute(a, "deploy.execute_deploy_step", step_params(info, NULL, "1.1"),
 			       true, &r);
 		CHECK(strcmp(status_of(r), "FAILED") == 0 &&
+			  strcmp(error_field(r, "type"), "ImageWriteError") == 0 &&
+			  strstr(error_field(r, "details"), "qcow2 version"),
+		      "a broken qcow2 header: FAILED, ImageWriteError (%s)",
+		      error_field(r, "details"));
+		json_object_put(r);
+
+		info = image_info("/f/disk.raw", sha);
+		json_object_object_add(info, "disk_format", json_object_new_string("vmdk"));
+		code = execute(a, "deploy.execute_deploy_step", step_params(info, NULL, "1.1"),
+			       true, &r);
+		CHECK(strcmp(status_of(r), "FAILED") == 0 &&
 			  strstr(error_field(r, "details"), "force_raw_images"),
-		      "qcow2: FAILED, the message names force_raw_images");
+		      "vmdk: FAILED, the message names force_raw_images");
 		json_object_put(r);
 	}
 
@@ -368,7 +402,7 @@ static void test_deploy(struct agent *a)
 			const char *image, *error;
 		} bad[] = {
 		    {"notable.raw", "Unable to find a valid partition table"},
-		    {"fake.qcow2", "is qcow2, not raw"},
+		    {"fake.qcow2", "is qcow2, not raw as its disk_format said"},
 		};
 
 		for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
