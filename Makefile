@@ -350,6 +350,16 @@ distclean:
 	rm -rf $(O)
 	$(if $(filter $(TOPDIR)/dl,$(DL_DIR)),rm -rf $(DL_DIR),@echo "ingot: kept DL_DIR=$(DL_DIR) (not the tree's own dl/)")
 
+# --- bench ------------------------------------------------------------------
+# Not part of `make check` (which runs bench/run.sh --smoke): size, boot, RAM floor,
+# throughput and build figures of $(IMAGES) into docs/benchmarks.md.
+BENCH_RUNS ?= 3
+BENCH_IMAGE_MB ?= 2048
+.PHONY: bench
+bench: all
+	$(Q)$(TOPDIR)/bench/run.sh --images $(IMAGES) --build-o $(O) --dl-dir $(DL_DIR) \
+		--runs $(BENCH_RUNS) --image-mb $(BENCH_IMAGE_MB) $(if $(filter 1,$(BENCH_COLD)),--cold)
+
 # --- help -------------------------------------------------------------------
 .PHONY: help
 help:
@@ -378,6 +388,7 @@ help:
 	@echo
 	@echo 'Run and test:'
 	@echo '  run                    boot the images in QEMU (RUN_MODE=kernel|cd-bios|disk-bios|cd-uefi|disk-uefi)'
+	@echo '  bench                  size, boot, RAM floor, throughput, build times: docs/benchmarks.md (BENCH_RUNS, BENCH_IMAGE_MB, BENCH_COLD=1)'
 	@echo '  check                  the whole test suite (what CI runs)'
 	@echo '  check-unit             unit tests only (host compiler, ASan/UBSan)'
 	@echo '  check-boot             QEMU boot tests of $$(O)'

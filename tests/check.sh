@@ -348,6 +348,8 @@ all | boot)
 		t "boot-agent-inventory-$m" "$TOPDIR/tests/boot/agent-inventory.py" \
 			"${IMAGES:-$SCRATCH/a/images}" "$m"
 	done
+	# bench/run.sh once on tiny inputs, so that `make bench` cannot rot
+	t bench-smoke "$TOPDIR/bench/run.sh" --smoke --images "${IMAGES:-$SCRATCH/a/images}"
 	;;
 all | style | build) ;;
 *)
