@@ -242,6 +242,21 @@ def make_raw_image(path, size_mib, prog="bench"):
     return h.hexdigest()
 
 
+def sha256_range(path, start, end):
+    """sha256 of the bytes [start, end) of a file, read 4 MiB at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        f.seek(start)
+        left = end - start
+        while left > 0:
+            block = f.read(min(left, 4 << 20))
+            if not block:
+                break
+            h.update(block)
+            left -= len(block)
+    return h.hexdigest()
+
+
 def make_disk(path, size):
     with open(path, "wb") as f:
         f.truncate(max(size, GUEST_DISK_MIN))

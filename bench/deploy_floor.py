@@ -1,14 +1,11 @@
 #!/usr/bin/env python3
 """deploy_floor.py --images DIR --image-mb N --lo L --hi H --step S ...: the RAM floor of a deploy.
 
-Bisection on the guest's RAM for the smallest -m with which tests/boot/agent-deploy.py passes
-as a whole (boot, lookup and heartbeat against tests/unit/data/ironic-stub.py, write_image of
-the raw image with a config drive, checked on the disk afterwards, standby.power_off), its
-AGENT_DEPLOY_MEM set per probe. agent-deploy.py is called, not copied: each probe runs it in a
-child process (`deploy_floor.py probe`) that imports it and swaps its 32 MiB image for a
-generated one of N MiB (same layout: ESP, Linux partition, the config drive becomes the
-third), stretches the HTTP timeouts of its deploy steps to the image's size and stops it at
-its first failed check.
+Bisection on the guest's RAM for the smallest -m with which one deploy goes through: boot,
+lookup and heartbeat against tests/unit/data/ironic-stub.py, write_image of a generated raw
+image of N MiB through the agent's API (tests/boot/agentlib.py, as the conductor calls it),
+standby.power_off, the disk checked against the image. Each probe runs in a child process
+(`deploy_floor.py probe`), killed with its QEMU and servers when it overruns.
 Exit 0 when the section is written, 1 on a broken measurement.
 """
 import argparse
@@ -28,53 +25,75 @@ PROG = "bench-deploy-floor"
 LO_HB = "the largest -m that failed to boot to the first heartbeat"
 
 
-def probe_main(images, image, sha, limit):
-    """In the child: agent-deploy.py's main() with the bench's image."""
-    ad = B.load_agent_deploy()
+def probe_main(images, image, sha, limit, mem):
+    """In the child: one deploy with -m mem, as the conductor drives it. Exit 0 when the
+    image is on the disk and the node powered off."""
+    import re
+    import ssl
 
-    def make_image(d):
-        www = os.path.join(d, "www")
-        os.makedirs(www)
-        path = os.path.join(www, "disk.raw")
-        os.link(image, path)  # same file system (TMPDIR is the bench's work directory)
-        return path, sha
+    sys.path.insert(0, os.path.dirname(B.AGENT_DEPLOY))
+    import agentlib as L  # noqa: E402 (tests/boot: the API as the conductor calls it)
 
-    call, poll_last, check = ad.call, ad.poll_last, ad.check
-
-    def long_call(*args, **kw):
-        # Only a deploy step moves the image: it alone gets the image's time.
-        if (kw.get("body") or {}).get("name") == "deploy.execute_deploy_step":
-            kw["timeout"] = max(kw.get("timeout", 120), limit)
-        return call(*args, **kw)
-
-    def check_or_stop(ok, what):
-        check(ok, what)
-        if not ok:
-            raise FirstFailure(what)
-
-    ad.make_image = make_image
-    ad.call = long_call
-    ad.poll_last = lambda port, timeout=300: poll_last(port, max(timeout, limit))
-    ad.check = check_or_stop
-    sys.argv = [B.AGENT_DEPLOY, images, "tls"]
+    work = os.environ["TMPDIR"]
+    www = tempfile.mkdtemp(prefix="www.", dir=work)
+    os.link(image, os.path.join(www, "disk.raw"))  # same file system: the work directory
+    size = os.path.getsize(image)
+    procs, g = [], None
     try:
-        return ad.main()
-    except FirstFailure:
-        return 1  # its finally: blocks stopped QEMU and the servers
-
-
-class FirstFailure(Exception):
-    """A probe stops at agent-deploy.py's first failed check: later ones only wait."""
+        server = B.FileServer(www)
+        procs.append(server)
+        stub = B.Stub()  # API 1.82: the agent serves automatic TLS, as for a current Ironic
+        procs.append(stub)
+        api_port = B.free_port()
+        disk = B.make_disk(os.path.join(work, "disk-%d.raw" % mem), size + (1 << 30))
+        g = B.Guest(images, mem, "ipa-api-url=http://10.0.2.2:%d" % stub.port, disk=disk,
+                    api_port=api_port, log_path=os.path.join(work, "serial-%d.log" % mem))
+        g.start()
+        if not g.wait_for(re.compile("heartbeat sent"), 300, fatal=B.FATAL):
+            print("FAIL - no heartbeat within 300 s")
+            return 1
+        L.tls["context"] = ssl._create_unverified_context()  # the agent's own certificate
+        info = {"id": "disk.raw", "urls": ["http://10.0.2.2:%d/disk.raw" % server.port],
+                "disk_format": "raw", "container_format": "bare", "stream_raw_images": True,
+                "os_hash_algo": "sha256", "os_hash_value": sha}
+        step = {"interface": "deploy", "step": "write_image", "priority": 80,
+                "args": {"image_info": info, "configdrive": None}}
+        status, _ = L.call(api_port, "POST", "/v1/commands/",
+                           body={"name": "deploy.execute_deploy_step",
+                                 "params": {"step": step, "node": {"properties": {}},
+                                            "ports": [],
+                                            "deploy_version": {
+                                                "generic_hardware_manager": "1.1"}}})
+        last = L.poll_last(api_port, limit) if status == 200 else None
+        if not last or last["command_status"] != "SUCCEEDED":
+            print("FAIL - write_image: %s" % ((last or {}).get("command_error") or status))
+            return 1
+        L.call(api_port, "POST", "/v1/commands/", body={"name": "standby.power_off",
+                                                        "params": {}})
+        if g.wait_for(re.compile("reboot: Power down"), 120) is None:
+            print("FAIL - standby.power_off: the node did not power off")
+            return 1
+        # byte for byte, but for the GPT, whose backup write_image moves to the disk's end
+        if B.sha256_range(disk, 34 * 512, size - 67 * 512) != \
+                B.sha256_range(image, 34 * 512, size - 67 * 512):
+            print("FAIL - the disk does not hold the image")
+            return 1
+        return 0
+    finally:
+        if g:
+            g.stop()
+        for p in procs:
+            p.stop()
 
 
 def run_probe(a, work, image, sha, mem, timeout):
-    """One agent-deploy.py run with AGENT_DEPLOY_MEM=mem: (ok, seconds, why)."""
-    env = dict(os.environ, AGENT_DEPLOY_MEM=str(mem), TMPDIR=work)
+    """One deploy probe with -m mem, in a child process: (ok, seconds, why)."""
+    env = dict(os.environ, TMPDIR=work)
     out = os.path.join(work, "probe-%d.log" % mem)
     t0 = time.monotonic()
     with open(out, "w") as f:
         p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "probe", a.images,
-                              image, sha, str(int(timeout))], stdout=f,
+                              image, sha, str(int(timeout)), str(mem)], stdout=f,
                              stderr=subprocess.STDOUT, env=env, start_new_session=True)
         try:
             rc = p.wait(timeout=timeout)
@@ -85,18 +104,17 @@ def run_probe(a, work, image, sha, mem, timeout):
     secs = time.monotonic() - t0
     with open(out, errors="replace") as f:
         text = f.read()
-    for d in os.listdir(work):  # what a killed probe left behind
-        if d.startswith("ingot-agent-deploy."):
-            shutil.rmtree(os.path.join(work, d), ignore_errors=True)
+    for d in os.listdir(work):  # what the probe left behind, the image but
+        if d != os.path.basename(image):
+            path = os.path.join(work, d)
+            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.unlink(path)
     if rc == 0:
         return True, secs, None
     fails = [line[7:].strip() for line in text.splitlines() if line.startswith("FAIL - ")]
     if rc is None:
         why = "no end within %d s" % timeout
-    elif rc == 77:
-        why = "agent-deploy.py skipped: %s" % text.strip().splitlines()[-1]
     else:
-        why = "agent-deploy.py exit %d" % rc
+        why = "probe exit %d" % rc
     if fails:
         why += "; first failed check: %s" % fails[0][:140]
     return False, secs, why
@@ -104,7 +122,8 @@ def run_probe(a, work, image, sha, mem, timeout):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "probe":
-        return probe_main(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+        return probe_main(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
+                          int(sys.argv[6]))
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", required=True)
     ap.add_argument("--image-mb", type=int, default=2048)
@@ -146,7 +165,7 @@ def main():
 
         def probe(mem):
             nonlocal timeout
-            B.log(PROG, "probing -m %d (agent-deploy.py, %d MiB image)" % (mem, a.image_mb))
+            B.log(PROG, "probing -m %d (a deploy of the %d MiB image)" % (mem, a.image_mb))
             ok, secs, why = run_probe(a, work, image, sha, mem, timeout)
             probes.append({"mem": mem, "ok": ok, "seconds": secs, "error": why})
             B.log(PROG, "-m %d: %s after %.1f s" % (mem, "passed" if ok else why, secs))
@@ -180,17 +199,16 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     md.append("How: bisection on the guest's RAM between %d MiB (%s) and %d MiB (doubled up "
-              "to %d MiB while it fails), to a resolution of %d MiB; %s. Each probe runs "
-              "tests/boot/agent-deploy.py (mode tls) "
-              "with `AGENT_DEPLOY_MEM` set to it: a boot under TCG, lookup and heartbeat "
-              "against the Ironic **stand-in** (not the real Ironic), bad-input checks, "
-              "`write_image` of a generated %d MiB GPT image (streamed, sha256 checked) with a "
-              "config drive, a wrong checksum, the image written again, the disk checked "
-              "byte for byte, then `standby.power_off`. A probe passes when agent-deploy.py "
-              "exits 0. The bench imports agent-deploy.py and gives it its own image and "
-              "longer HTTP timeouts for the deploy steps, and stops a probe at its first "
-              "failed check; nothing else of it changes. Reaching Ironic's `active` "
-              "state needs the real Ironic: not measured here (%s).\n"
+              "to %d MiB while it fails), to a resolution of %d MiB; %s. Each probe is one "
+              "deploy as the conductor drives it: a boot under TCG (`-kernel`/`-initrd`, a "
+              "virtio disk 1 GiB larger than the image), lookup and heartbeat against the "
+              "Ironic **stand-in** (API 1.82, so the agent serves automatic TLS), "
+              "`write_image` of a generated %d MiB GPT image streamed from an HTTP server on "
+              "the host (sha256 checked by the agent), `standby.power_off`; it passes when "
+              "the node powered off and the disk holds the image byte for byte (but for the "
+              "GPT, whose backup the agent moves to the end of the disk). No config drive. "
+              "Reaching Ironic's `active` state needs the real Ironic: not measured here "
+              "(%s).\n"
               % (lo0, lo_why0, a.hi, a.hi_max, a.step,
                  "the boot's own floor (%d MiB) is probed first after the upper end"
                  % hb_floor if hb_floor else "no boot floor to start from",
