@@ -50,7 +50,9 @@ def probe_main(images, image, sha, limit, mem):
                     api_port=api_port, log_path=os.path.join(work, "serial-%d.log" % mem))
         g.start()
         if not g.wait_for(re.compile("heartbeat sent"), 300, fatal=B.FATAL):
-            print("FAIL - no heartbeat within 300 s")
+            last = [t for _, t in g.lines if t and t.strip()][-1:] or ["(nothing)"]
+            print("FAIL - no heartbeat within 300 s (%s; the console's last line: %s)"
+                  % (g.exit_text(), last[0].strip()[:120]))
             return 1
         L.tls["context"] = ssl._create_unverified_context()  # the agent's own certificate
         info = {"id": "disk.raw", "urls": ["http://10.0.2.2:%d/disk.raw" % server.port],
