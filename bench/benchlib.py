@@ -99,14 +99,14 @@ def finish_section(a, md, result, rc):
 
 
 def bisect(lo, hi, step, ok):
-    """The smallest value that passes ok, to step, knowing lo fails and hi passes."""
+    """Narrows lo (fails) and hi (passes) to at most step apart: (lo, hi), hi the floor."""
     while hi - lo > step:
         mid = (lo + hi) // 2
         if ok(mid):
             hi = mid
         else:
             lo = mid
-    return hi
+    return lo, hi
 
 
 def log(prog, text):

@@ -244,7 +244,8 @@ def cmd_floor(a):
             floor = lo
             verdict = "reached with -m %d, the lower end of the search" % lo
         else:
-            floor = B.bisect(lo, hi, a.step, probe)
+            lo, hi = B.bisect(lo, hi, a.step, probe)
+            floor = hi
             verdict = "%d MiB (works with -m %d, fails with -m %d)" % (hi, hi, lo)
     finally:
         shutil.rmtree(work, ignore_errors=True)

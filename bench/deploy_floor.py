@@ -189,7 +189,8 @@ def main():
                     hi = hb_floor
                 else:
                     lo, lo_why = hb_floor, "probed"
-            result["floor"] = B.bisect(lo, hi, a.step, probe)
+            lo, hi = B.bisect(lo, hi, a.step, probe)
+            result["floor"] = hi
             if any(p["mem"] == lo for p in probes):
                 verdict = "%d MiB (passes with -m %d, fails with -m %d)" % (hi, hi, lo)
             elif lo_why == LO_HB:
