@@ -1,5 +1,5 @@
 /* sources: src/agent/hints.c src/agent/checksum.c src/agent/ironic.c src/agent/http.c
- * src/agent/log.c src/basic/strv.c */
+ * src/agent/log.c src/basic/strv.c src/basic/hexdecoct.c */
 /*
  * The JSON the agent takes from the conductor and from Ironic's API, through the handlers that
  * parse it without touching a disk. The input is one document, given to every parser:
