@@ -73,7 +73,7 @@ int efi_variable_read(int efivars_fd, const char *name, uint32_t *ret_attributes
 	if (size < 4)
 		return -EBADMSG;
 	if (ret_attributes)
-		*ret_attributes = efi_le32((const uint8_t *)buf);
+		*ret_attributes = unaligned_read_le32((const uint8_t *)buf);
 	memmove(buf, buf + 4, size - 4);
 	*ret = (uint8_t *)TAKE_PTR(buf);
 	*ret_size = size - 4;
@@ -183,7 +183,7 @@ int efi_boot_order_get(int efivars_fd, uint16_t **ret, size_t *ret_n)
 	if (!order)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		order[i] = efi_le16(data + 2 * i);
+		order[i] = unaligned_read_le16(data + 2 * i);
 	*ret = order;
 	*ret_n = n;
 	return 0;
@@ -213,8 +213,8 @@ static int boot_order_update(int efivars_fd, int first, uint16_t num)
 	if (first >= 0)
 		efi_put_le(out + 2 * n++, (uint16_t)first, 2);
 	for (size_t i = 0; i + 1 < size; i += 2)
-		if (efi_le16(data + i) != num)
-			efi_put_le(out + 2 * n++, efi_le16(data + i), 2);
+		if (unaligned_read_le16(data + i) != num)
+			efi_put_le(out + 2 * n++, unaligned_read_le16(data + i), 2);
 
 	if (first < 0 && 2 * n == size - size % 2)
 		return 0; /* num was not there */

@@ -151,7 +151,7 @@ int efi_utf16_to_utf8(const void *buf, size_t size, bool big_endian, bool strict
 	if (!out)
 		return -ENOMEM;
 	while ((u = cursor_take(&c, 2))) {
-		uint32_t cp = big_endian ? (uint32_t)(u[0] << 8 | u[1]) : efi_le16(u);
+		uint32_t cp = big_endian ? unaligned_read_be16(u) : unaligned_read_le16(u);
 		bool bad = false;
 
 		if (cp == 0)
@@ -159,8 +159,8 @@ int efi_utf16_to_utf8(const void *buf, size_t size, bool big_endian, bool strict
 		if (cp >= 0xd800 && cp < 0xdc00) {
 			const uint8_t *l = cursor_take(&c, 2);
 			uint32_t lo = !l	   ? 0
-				      : big_endian ? (uint32_t)(l[0] << 8 | l[1])
-						   : efi_le16(l);
+				      : big_endian ? unaligned_read_be16(l)
+						   : unaligned_read_le16(l);
 
 			if (lo >= 0xdc00 && lo < 0xe000)
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -196,7 +196,7 @@ static int dp_next(struct cursor *c, struct dp_node *ret)
 
 	if (!h)
 		return -EBADMSG;
-	len = efi_le16(h + 2);
+	len = unaligned_read_le16(h + 2);
 	if (len < 4)
 		return -EBADMSG;
 	data = cursor_take(c, len - 4u);
@@ -320,8 +320,8 @@ int efi_load_option_parse(const void *buf, size_t size, struct efi_load_option *
 	h = cursor_take(&c, 6);
 	if (!h)
 		return -EBADMSG;
-	o.attributes = efi_le32(h);
-	dp_size = efi_le16(h + 4);
+	o.attributes = unaligned_read_le32(h);
+	dp_size = unaligned_read_le16(h + 4);
 
 	/* The description runs to the first NUL character. */
 	desc_start = c.off;
@@ -330,7 +330,7 @@ int efi_load_option_parse(const void *buf, size_t size, struct efi_load_option *
 
 		if (!ch)
 			return -EBADMSG;
-		if (efi_le16(ch) == 0)
+		if (unaligned_read_le16(ch) == 0)
 			break;
 		n_desc++;
 	}
@@ -370,7 +370,8 @@ const char *efi_device_path_kind(const uint8_t *dp, size_t size)
 		return "VenHw";
 	case DP_ACPI << 8 | DP_ACPI_HID:
 	case DP_ACPI << 8 | DP_ACPI_HID_EX:
-		return n.len >= 4 && efi_le32(n.data) == ACPI_PCI_ROOT_HID ? "PciRoot" : NULL;
+		return n.len >= 4 && unaligned_read_le32(n.data) == ACPI_PCI_ROOT_HID ? "PciRoot"
+										      : NULL;
 	case DP_MSG << 8 | DP_MSG_VENDOR:
 		return "VenMsg";
 	case DP_MSG << 8 | DP_MSG_USB_CLASS:
@@ -401,9 +402,9 @@ int efi_device_path_file(const uint8_t *dp, size_t size, char **ret, struct efi_
 	while (dp_next(&c, &n) == 0 && !(n.type == DP_END && n.subtype == DP_END_ENTIRE)) {
 		if (n.type == DP_MEDIA && n.subtype == DP_MEDIA_HD && n.len == HD_NODE_SIZE - 4 &&
 		    !have_part && n.data[36] == HD_FORMAT_GPT && n.data[37] == HD_SIGNATURE_GUID) {
-			part.number = efi_le32(n.data);
-			part.start = efi_le64(n.data + 4);
-			part.size = efi_le64(n.data + 12);
+			part.number = unaligned_read_le32(n.data);
+			part.start = unaligned_read_le64(n.data + 4);
+			part.size = unaligned_read_le64(n.data + 12);
 			memcpy(part.guid, n.data + 20, 16);
 			have_part = true;
 		} else if (n.type == DP_MEDIA && n.subtype == DP_MEDIA_FILE) {

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "basic/unaligned.h"
+
 #define EFI_GLOBAL_GUID_STR "8be4df61-93ca-11d2-aa0d-00e098032b8c"
 
 /* EFI_VARIABLE_NON_VOLATILE | BOOTSERVICE_ACCESS | RUNTIME_ACCESS */
@@ -92,22 +94,6 @@ const char *efi_device_path_kind(const uint8_t *dp, size_t size);
  */
 int efi_device_path_file(const uint8_t *dp, size_t size, char **ret,
 			 struct efi_partition *ret_part);
-
-/* Little-endian access to bytes already bounds-checked by the caller. */
-static inline uint16_t efi_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static inline uint32_t efi_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t efi_le64(const uint8_t *p)
-{
-	return (uint64_t)efi_le32(p) | (uint64_t)efi_le32(p + 4) << 32;
-}
 
 static inline void efi_put_le(uint8_t *p, uint64_t v, size_t n)
 {

@@ -32,6 +32,7 @@
 #include "agent/log.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
+#include "basic/unaligned.h"
 
 /* Linked in or not: see erase.h. */
 #pragma weak erase_secure_try
@@ -209,20 +210,6 @@ struct range {
 	uint64_t len;
 };
 
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void range_add(struct range *r, size_t *n, size_t max, uint64_t off, uint64_t len,
 		      uint64_t size)
 {
@@ -247,10 +234,10 @@ static bool gpt_header_at(int fd, uint64_t size, unsigned ss, uint64_t lba, uint
 	    pread(fd, hdr, sizeof(hdr), (off_t)(lba * ss)) != (ssize_t)sizeof(hdr) ||
 	    memcmp(hdr, GPT_SIGNATURE, 8) != 0)
 		return false;
-	*ret_alt = le64(hdr + 32);
-	entries = le64(hdr + 72);
-	count = le32(hdr + 80);
-	esz = le32(hdr + 84);
+	*ret_alt = unaligned_read_le64(hdr + 32);
+	entries = unaligned_read_le64(hdr + 72);
+	count = unaligned_read_le32(hdr + 80);
+	esz = unaligned_read_le32(hdr + 84);
 	*ret_entries = (struct range){0, 0};
 	if (entries > 0 && entries < size / ss)
 		*ret_entries = (struct range){entries * ss, (uint64_t)count * esz};

@@ -226,15 +226,13 @@ static const char *sink_error(void *q)
 	return qcow2_stream_error(q);
 }
 
-/* The qcow2 converter as the download's sink, onto fd (device, for messages). */
-static int qcow2_sink_new(int fd, const char *device, struct qcow2_stream **ret_q,
-			  struct download_sink *ret_sink)
+/* The qcow2 converter as the download's sink, onto fd. */
+static int qcow2_sink_new(int fd, struct qcow2_stream **ret_q, struct download_sink *ret_sink)
 {
 	uint64_t size = 0;
 	struct stat st;
 	int r;
 
-	(void)device;
 	if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
 		if (fstat(fd, &st) < 0)
 			return negative_errno();
@@ -328,7 +326,7 @@ HANDLER(standby_prepare_image)
 	p.tls13 = http_tls_get()->tls13;
 	p.ciphers = http_tls_get()->ciphers;
 	if (format && strcmp(format, "qcow2") == 0) {
-		r = qcow2_sink_new(fd, device, &q, &sink);
+		r = qcow2_sink_new(fd, &q, &sink);
 		if (r < 0) {
 			*ret_error =
 			    agent_error_new("ImageWriteError", 500, "Error writing image to device",

@@ -23,6 +23,7 @@
 #include "agent/json-util.h"
 #include "basic/fileio.h"
 #include "basic/macro.h"
+#include "basic/unaligned.h"
 #include "basic/strv.h"
 
 #define VALUE_MAX 512 /* a sysfs attribute or a cpuinfo value */
@@ -284,16 +285,6 @@ enomem:
 
 /* ---- memory ------------------------------------------------------------------------------- */
 
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* One SMBIOS structure: the formatted area and where the next one starts. */
 struct smbios_struct {
 	uint8_t type;
@@ -311,7 +302,7 @@ static bool smbios_next(const uint8_t *dmi, size_t len, size_t *off, struct smbi
 		return false;
 	s->type = dmi[o];
 	s->length = dmi[o + 1];
-	s->handle = le16(dmi + o + 2);
+	s->handle = unaligned_read_le16(dmi + o + 2);
 	s->data = dmi + o;
 	if (s->length < 4 || s->length > len - o)
 		return false;
@@ -353,14 +344,14 @@ uint64_t inventory_smbios_memory(const uint8_t *dmi, size_t len, unsigned versio
 
 		if (s.type != 17 || s.length < 0x0e)
 			continue;
-		array = le16(s.data + 0x04);
+		array = unaligned_read_le16(s.data + 0x04);
 		for (size_t i = 0; i < n_other; i++)
 			skip |= other[i] == array;
 		if (skip)
 			continue;
-		size = le16(s.data + 0x0c);
+		size = unaligned_read_le16(s.data + 0x0c);
 		if (size == 0x7fff && extended_ok && s.length >= 0x20)
-			total += (uint64_t)(le32(s.data + 0x1c) & 0x7fffffffu) << 20;
+			total += (uint64_t)(unaligned_read_le32(s.data + 0x1c) & 0x7fffffffu) << 20;
 		else if (size != 0xffff)
 			total += (uint64_t)(size & 0x7fff) << ((size & 0x8000) ? 10 : 20);
 	}

@@ -11,6 +11,7 @@
 
 #include "agent/ntp.h"
 #include "basic/macro.h"
+#include "basic/unaligned.h"
 
 /* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
 #define NTP_UNIX_DELTA 2208988800ULL
@@ -29,26 +30,11 @@ double ntp_timestamp_to_unix(uint64_t ts)
 	       (double)(ts & 0xffffffffu) / 4294967296.0;
 }
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 void ntp_request(uint8_t pkt[NTP_PACKET_SIZE], uint64_t sent)
 {
 	memset(pkt, 0, NTP_PACKET_SIZE);
 	pkt[0] = 0 << 6 | 4 << 3 | 3; /* no leap warning, version 4, client */
-	put64(pkt + 40, sent);
+	unaligned_write_be64(pkt + 40, sent);
 }
 
 int ntp_answer_parse(const uint8_t *pkt, size_t len, uint64_t sent, double received,
@@ -62,9 +48,9 @@ int ntp_answer_parse(const uint8_t *pkt, size_t len, uint64_t sent, double recei
 	leap = pkt[0] >> 6;
 	mode = pkt[0] & 7;
 	stratum = pkt[1];
-	originate = get64(pkt + 24);
-	rx = get64(pkt + 32);
-	tx = get64(pkt + 40);
+	originate = unaligned_read_be64(pkt + 24);
+	rx = unaligned_read_be64(pkt + 32);
+	tx = unaligned_read_be64(pkt + 40);
 	if (mode != 4 || leap == 3 || stratum == 0 || stratum > 15 || originate != sent || tx == 0)
 		return -EBADMSG;
 	*ret_offset = ((ntp_timestamp_to_unix(rx) - ntp_timestamp_to_unix(sent)) +

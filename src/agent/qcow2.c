@@ -21,6 +21,7 @@
 
 #include "agent/qcow2.h"
 #include "basic/macro.h"
+#include "basic/unaligned.h"
 
 #define HEADER_LEN	     112 /* through compression_type and its padding (version 3) */
 #define L1_MAX		     (32u << 20)
@@ -71,15 +72,6 @@ _printf_(3, 4) static int fail(struct qcow2_stream *s, int r, const char *fmt, .
 	vsnprintf(s->error, sizeof(s->error), fmt, ap);
 	va_end(ap);
 	return r;
-}
-
-static uint64_t be(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
 }
 
 static void reset(struct qcow2_stream *s)
@@ -221,8 +213,10 @@ static int activate(struct qcow2_stream *s, struct range r)
 static int parse_header(struct qcow2_stream *s)
 {
 	const uint8_t *h = s->header;
-	unsigned version = (unsigned)be(h + 4, 4), crypt = (unsigned)be(h + 32, 4);
-	uint64_t backing = be(h + 8, 8), l1_size = be(h + 36, 4), l1_offset = be(h + 40, 8);
+	unsigned version = (unsigned)unaligned_read_be32(h + 4),
+		 crypt = (unsigned)unaligned_read_be32(h + 32);
+	uint64_t backing = unaligned_read_be64(h + 8), l1_size = unaligned_read_be32(h + 36),
+		 l1_offset = unaligned_read_be64(h + 40);
 	uint64_t incompat = 0, bitmap_bytes;
 	unsigned header_len = 72, compression = 0;
 
@@ -230,11 +224,11 @@ static int parse_header(struct qcow2_stream *s)
 		return fail(s, -EINVAL, "not a qcow2 image (no QFI\\xfb magic)");
 	if (version != 2 && version != 3)
 		return fail(s, -EINVAL, "qcow2 version %u is not supported", version);
-	s->cluster_bits = (unsigned)be(h + 20, 4);
-	s->vsize = be(h + 24, 8);
+	s->cluster_bits = (unsigned)unaligned_read_be32(h + 20);
+	s->vsize = unaligned_read_be64(h + 24);
 	if (version == 3) {
-		incompat = be(h + 72, 8);
-		header_len = (unsigned)be(h + 100, 4);
+		incompat = unaligned_read_be64(h + 72);
+		header_len = (unsigned)unaligned_read_be32(h + 100);
 		if (header_len > 104)
 			compression = h[104];
 	}
@@ -287,7 +281,7 @@ static int parse_l1(struct qcow2_stream *s, const struct range *r)
 	uint64_t span = s->cluster / 8 * s->cluster; /* guest bytes one L2 table maps */
 
 	for (uint64_t i = 0; i < r->len / 8; i++) {
-		uint64_t l2 = be(r->buf + 8 * i, 8) & OFFSET_MASK;
+		uint64_t l2 = unaligned_read_be64(r->buf + 8 * i) & OFFSET_MASK;
 		int k;
 
 		if (!l2)
@@ -309,7 +303,7 @@ static int parse_l2(struct qcow2_stream *s, const struct range *r)
 	unsigned x = 62 - (s->cluster_bits - 8);
 
 	for (uint64_t i = 0; i < s->cluster / 8; i++) {
-		uint64_t e = be(r->buf + 8 * i, 8), guest = r->guest + i * s->cluster;
+		uint64_t e = unaligned_read_be64(r->buf + 8 * i), guest = r->guest + i * s->cluster;
 		struct range d = {.guest = guest};
 		int k;
 
@@ -508,11 +502,13 @@ static int zero_range(struct qcow2_stream *s, uint64_t off, uint64_t len)
 	uint64_t range[2] = {off, len};
 	struct stat st;
 
-	if (fstat(s->fd, &st) == 0 && S_ISBLK(st.st_mode) && ioctl(s->fd, BLKZEROOUT, range) == 0)
-		return 0;
-	if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    fallocate(s->fd, FALLOC_FL_ZERO_RANGE, (off_t)off, (off_t)len) == 0)
-		return 0;
+	if (fstat(s->fd, &st) == 0) {
+		if (S_ISBLK(st.st_mode) && ioctl(s->fd, BLKZEROOUT, range) == 0)
+			return 0;
+		if (S_ISREG(st.st_mode) &&
+		    fallocate(s->fd, FALLOC_FL_ZERO_RANGE, (off_t)off, (off_t)len) == 0)
+			return 0;
+	}
 	for (uint64_t done = 0; done < len;) {
 		uint64_t k = MIN(len - done, sizeof(zeros));
 		int r = write_at(s, zeros, k, off + done);

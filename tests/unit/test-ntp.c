@@ -17,13 +17,8 @@
 #include <unistd.h>
 
 #include "agent/ntp.h"
+#include "basic/unaligned.h"
 #include "test.h"
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
 /* An answer to a request sent at sent: server receive at rx, transmit at tx (Unix seconds). */
 static void answer(uint8_t pkt[NTP_PACKET_SIZE], uint64_t sent, double rx, double tx, unsigned leap,
@@ -32,9 +27,9 @@ static void answer(uint8_t pkt[NTP_PACKET_SIZE], uint64_t sent, double rx, doubl
 	memset(pkt, 0, NTP_PACKET_SIZE);
 	pkt[0] = (uint8_t)(leap << 6 | 4 << 3 | 4);
 	pkt[1] = (uint8_t)stratum;
-	put64(pkt + 24, sent);
-	put64(pkt + 32, ntp_timestamp_from_unix(rx));
-	put64(pkt + 40, ntp_timestamp_from_unix(tx));
+	unaligned_write_be64(pkt + 24, sent);
+	unaligned_write_be64(pkt + 32, ntp_timestamp_from_unix(rx));
+	unaligned_write_be64(pkt + 40, ntp_timestamp_from_unix(tx));
 }
 
 static double now_s(void)
@@ -108,11 +103,9 @@ static void *serve(void *userdata)
 	ssize_t n;
 
 	while ((n = recvfrom(s->fd, req, sizeof(req), 0, (struct sockaddr *)&from, &len)) > 0) {
-		uint64_t sent = 0;
+		uint64_t sent = unaligned_read_be64(req + 40);
 		double t = now_s() + s->ahead;
 
-		for (int i = 0; i < 8; i++)
-			sent = sent << 8 | req[40 + i];
 		answer(pkt, sent, t, t + 0.001, 0, s->stratum);
 		(void)sendto(s->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, len);
 		len = sizeof(from);
